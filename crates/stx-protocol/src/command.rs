@@ -1,0 +1,391 @@
+//! Stage two of reading a request: a [`RawRequest`] becomes a typed [`Command`] whose
+//! values are in the spec's ranges, or the rejection the camera answers with.
+//!
+//! Range checks that depend on the camera (binning limits, sensor size, busy states)
+//! are not made here; everything the spec fixes is.
+
+use crate::request::{RawParam, RawRequest, RawValue};
+use crate::{
+    AoPosition, Ccd, ExposureDuration, ExposureRequest, FilterKey, FilterName, FilterSlot, FitsChange,
+    FitsKey, FrameType, ObsDateTime, Pulse, PulseDuration, PulseRequest, Relay, SET_ORDER, SettingChange,
+    SettingKey, SettingsUpdate, StxError, parse_relay_key,
+};
+
+/// A call of the STX API with its parameters read and checked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// `…GetSettings.cgi`: the keys to answer, in request order (at least one).
+    GetSettings {
+        /// The CCD called.
+        ccd: Ccd,
+        /// The keys to answer.
+        keys: Vec<SettingKey>,
+    },
+    /// `…SetSettings.cgi`.
+    SetSettings {
+        /// The CCD called.
+        ccd: Ccd,
+        /// The changes, in spec order.
+        update: SettingsUpdate,
+    },
+    /// `…State.cgi` (and `CurrentCCDState.cgi` for the imager).
+    State(Ccd),
+    /// `…ImageReady.cgi`.
+    ImageReady(Ccd),
+    /// `…Data.bin`.
+    DataBin(Ccd),
+    /// `Imager.FIT`, `Guider.FIT`, `ExtGuider.FIT`.
+    DataFits(Ccd),
+    /// `…StartExposure.cgi`.
+    StartExposure {
+        /// The CCD called.
+        ccd: Ccd,
+        /// What to expose.
+        request: ExposureRequest,
+    },
+    /// `…AbortExposure.cgi`.
+    AbortExposure(Ccd),
+    /// `FilterState.cgi`.
+    FilterState,
+    /// `GetFilterSetting.cgi`: keys in request order (at least one).
+    GetFilterSettings(Vec<FilterKey>),
+    /// `ChangeFilter.cgi`.
+    ChangeFilter(FilterSlot),
+    /// `SetFilterName.cgi`: the valid names sent, last one per slot winning.
+    SetFilterNames(Vec<(FilterSlot, FilterName)>),
+    /// `PulseGuide.cgi`.
+    PulseGuide(PulseRequest),
+    /// `IsPulseGuiding.cgi`.
+    IsPulseGuiding,
+    /// `PulseGuideGetTimeRemaining.cgi`: relays in request order (at least one).
+    PulseGuideTimeRemaining(Vec<Relay>),
+    /// `AOGuide.cgi`.
+    AoGuide {
+        /// `XPosition`.
+        x: AoPosition,
+        /// `YPosition`.
+        y: AoPosition,
+    },
+    /// `AOStatus.cgi`.
+    AoStatus,
+    /// `GetFITSSetting.cgi`: keys in request order (at least one).
+    GetFitsSettings(Vec<FitsKey>),
+    /// `SetFITSSetting.cgi`: the valid changes, in request order.
+    SetFitsSettings(Vec<FitsChange>),
+    /// `Description.cgi`.
+    Description,
+    /// `VersionNumbers.cgi`.
+    VersionNumbers,
+}
+
+/// Why a request gets no 200.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// The path names no call: 404.
+    NotFound,
+    /// A camera error: 400 with its code.
+    Stx(StxError),
+}
+
+impl From<StxError> for Rejection {
+    fn from(e: StxError) -> Self {
+        Rejection::Stx(e)
+    }
+}
+
+/// The calls every CCD has, by the suffix after the CCD's prefix.
+#[derive(Clone, Copy)]
+enum CcdCall {
+    GetSettings,
+    SetSettings,
+    State,
+    ImageReady,
+    DataBin,
+    DataFits,
+    StartExposure,
+    AbortExposure,
+}
+
+const CCD_CALLS: [(&str, CcdCall); 8] = [
+    ("GetSettings.cgi", CcdCall::GetSettings),
+    ("SetSettings.cgi", CcdCall::SetSettings),
+    ("State.cgi", CcdCall::State),
+    ("ImageReady.cgi", CcdCall::ImageReady),
+    ("Data.bin", CcdCall::DataBin),
+    (".FIT", CcdCall::DataFits),
+    ("StartExposure.cgi", CcdCall::StartExposure),
+    ("AbortExposure.cgi", CcdCall::AbortExposure),
+];
+
+impl Command {
+    /// Reads a request. Paths and names match in any case; unknown parameters are
+    /// ignored, as the spec says.
+    pub fn parse(raw: &RawRequest) -> Result<Command, Rejection> {
+        let name = strip_prefix_ignore_case(&raw.resource, "/api/").ok_or(Rejection::NotFound)?;
+        let p = &raw.params[..];
+        for ccd in Ccd::ALL {
+            let Some(suffix) = strip_prefix_ignore_case(name, ccd.prefix()) else { continue };
+            if let Some((_, call)) = CCD_CALLS.iter().find(|(s, _)| s.eq_ignore_ascii_case(suffix)) {
+                return ccd_command(ccd, *call, p);
+            }
+        }
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        Ok(if is("CurrentCCDState.cgi") {
+            Command::State(Ccd::Imager)
+        } else if is("FilterState.cgi") {
+            Command::FilterState
+        } else if is("GetFilterSetting.cgi") {
+            Command::GetFilterSettings(query_keys(p, FilterKey::parse)?)
+        } else if is("ChangeFilter.cgi") {
+            Command::ChangeFilter(required(p, "NewPosition", |v| int(v).and_then(FilterSlot::new))?)
+        } else if is("SetFilterName.cgi") {
+            Command::SetFilterNames(filter_names(p))
+        } else if is("PulseGuide.cgi") {
+            Command::PulseGuide(pulse_request(p)?)
+        } else if is("IsPulseGuiding.cgi") {
+            Command::IsPulseGuiding
+        } else if is("PulseGuideGetTimeRemaining.cgi") {
+            Command::PulseGuideTimeRemaining(query_keys(p, parse_relay_key)?)
+        } else if is("AOGuide.cgi") {
+            let position = |v: &str| real(v).and_then(AoPosition::new);
+            let (x, y) = (find(p, "XPosition"), find(p, "YPosition"));
+            let (Some(x), Some(y)) = (x, y) else { return Err(StxError::ParameterMissing.into()) };
+            let x = x.text().and_then(position).ok_or(StxError::BadParameter)?;
+            let y = y.text().and_then(position).ok_or(StxError::BadParameter)?;
+            Command::AoGuide { x, y }
+        } else if is("AOStatus.cgi") {
+            Command::AoStatus
+        } else if is("GetFITSSetting.cgi") {
+            Command::GetFitsSettings(query_keys(p, FitsKey::parse)?)
+        } else if is("SetFITSSetting.cgi") {
+            Command::SetFitsSettings(fits_changes(p))
+        } else if is("Description.cgi") {
+            Command::Description
+        } else if is("VersionNumbers.cgi") {
+            Command::VersionNumbers
+        } else {
+            return Err(Rejection::NotFound);
+        })
+    }
+}
+
+fn ccd_command(ccd: Ccd, call: CcdCall, p: &[RawParam]) -> Result<Command, Rejection> {
+    Ok(match call {
+        CcdCall::GetSettings => {
+            Command::GetSettings { ccd, keys: query_keys(p, |n| SettingKey::for_get(n, ccd))? }
+        }
+        CcdCall::SetSettings => Command::SetSettings { ccd, update: settings_update(ccd, p) },
+        CcdCall::State => Command::State(ccd),
+        CcdCall::ImageReady => Command::ImageReady(ccd),
+        CcdCall::DataBin => Command::DataBin(ccd),
+        CcdCall::DataFits => Command::DataFits(ccd),
+        CcdCall::StartExposure => Command::StartExposure { ccd, request: exposure_request(p)? },
+        CcdCall::AbortExposure => Command::AbortExposure(ccd),
+    })
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+}
+
+/// The value of the last parameter of that name (any case), if it was sent.
+fn find<'a>(params: &'a [RawParam], name: &str) -> Option<&'a RawValue> {
+    params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value)
+}
+
+/// A required parameter: missing → `0x8000100a`, unreadable → `0x80001009`.
+fn required<T>(params: &[RawParam], name: &str, read: impl Fn(&str) -> Option<T>) -> Result<T, StxError> {
+    let value = find(params, name).ok_or(StxError::ParameterMissing)?;
+    value.text().and_then(read).ok_or(StxError::BadParameter)
+}
+
+/// The keys of a query call, each occurrence in order; none known → `0x80001000`.
+/// A `=value` on a query key is ignored.
+fn query_keys<K>(params: &[RawParam], parse: impl Fn(&str) -> Option<K>) -> Result<Vec<K>, StxError> {
+    let keys: Vec<K> = params.iter().filter_map(|p| parse(&p.name)).collect();
+    if keys.is_empty() { Err(StxError::NoValidParameter) } else { Ok(keys) }
+}
+
+/// A finite real, as programs print them (`1`, `0.5`, `1E-05`).
+fn real(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A whole number, also when printed as a real with no fraction (`2.0`).
+fn int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| real(text).filter(|v| v.fract() == 0.0 && v.abs() < 1e15).map(|v| v as i64))
+}
+
+fn settings_update(ccd: Ccd, params: &[RawParam]) -> SettingsUpdate {
+    let changes = SET_ORDER
+        .into_iter()
+        .filter(|key| key.writable_on(ccd))
+        .filter_map(|key| {
+            let value = find(params, key.name())?;
+            Some(SettingChange { key, value: value.text().and_then(real) })
+        })
+        .collect();
+    SettingsUpdate { changes }
+}
+
+fn exposure_request(params: &[RawParam]) -> Result<ExposureRequest, StxError> {
+    if find(params, "Duration").is_none() || find(params, "FrameType").is_none() {
+        return Err(StxError::ParameterMissing);
+    }
+    let duration = required(params, "Duration", |v| real(v).and_then(ExposureDuration::from_secs))?;
+    let frame_type = required(params, "FrameType", |v| int(v).and_then(FrameType::from_code))?;
+    let date_time = match find(params, "DateTime") {
+        None => None,
+        Some(v) => Some(v.text().and_then(ObsDateTime::parse).ok_or(StxError::BadParameter)?),
+    };
+    Ok(ExposureRequest { duration, frame_type, date_time })
+}
+
+fn pulse_request(params: &[RawParam]) -> Result<PulseRequest, StxError> {
+    let axis = |dir: &str, dur: &str, relays: [Relay; 2]| -> Result<Option<Pulse>, StxError> {
+        match (find(params, dir), find(params, dur)) {
+            (None, None) => Ok(None),
+            (Some(d), Some(t)) => {
+                let relay = match d.text().and_then(int) {
+                    Some(0) => relays[0],
+                    Some(1) => relays[1],
+                    _ => return Err(StxError::BadParameter),
+                };
+                let duration = t.text().and_then(real).and_then(PulseDuration::from_secs);
+                Ok(Some(Pulse { relay, duration: duration.ok_or(StxError::BadParameter)? }))
+            }
+            _ => Err(StxError::ParameterMissing),
+        }
+    };
+    let x = find(params, "DirectionX").is_some() || find(params, "DurationX").is_some();
+    let y = find(params, "DirectionY").is_some() || find(params, "DurationY").is_some();
+    // A half pair anywhere, or no pair at all, is a missing parameter before any value
+    // is judged.
+    let half = |a: &str, b: &str| find(params, a).is_some() != find(params, b).is_some();
+    if (!x && !y) || half("DirectionX", "DurationX") || half("DirectionY", "DurationY") {
+        return Err(StxError::ParameterMissing);
+    }
+    let x = axis("DirectionX", "DurationX", [Relay::XPlus, Relay::XMinus])?;
+    let y = axis("DirectionY", "DurationY", [Relay::YPlus, Relay::YMinus])?;
+    Ok(PulseRequest { x, y })
+}
+
+fn filter_names(params: &[RawParam]) -> Vec<(FilterSlot, FilterName)> {
+    let mut names: Vec<(FilterSlot, FilterName)> = Vec::new();
+    for p in params {
+        let Some(FilterKey::Name(slot)) = FilterKey::parse(&p.name) else { continue };
+        let Some(name) = p.value.text().and_then(FilterName::new) else { continue };
+        names.retain(|(s, _)| *s != slot);
+        names.push((slot, name));
+    }
+    names
+}
+
+fn fits_changes(params: &[RawParam]) -> Vec<FitsChange> {
+    params.iter().filter_map(|p| FitsChange::parse(FitsKey::parse(&p.name)?, p.value.text()?)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(target: &str, expect: &str) {
+        let raw = RawRequest::parse(target).expect("a valid target");
+        let got = match Command::parse(&raw) {
+            Ok(c) => format!("{c:?}"),
+            Err(Rejection::NotFound) => "404".to_owned(),
+            Err(Rejection::Stx(e)) => e.code_text(),
+        };
+        assert!(got.contains(expect) || got == expect, "{target}\n got: {got}\nwant: {expect}");
+    }
+
+    #[test]
+    fn paths() {
+        check("/api/ImagerState.cgi", "State(Imager)");
+        check("/api/imagerstate.cgi", "State(Imager)");
+        check("/API/EXTGUIDERSTATE.CGI", "State(ExtGuider)");
+        check("/api/CurrentCCDState.cgi", "State(Imager)");
+        check("/api/Guider.FIT", "DataFits(Guider)");
+        check("/api/ExtGuiderData.bin", "DataBin(ExtGuider)");
+        check("/api/FilterState.cgi&0.84", "FilterState");
+        check("/api/Nope.cgi", "404");
+        check("/ImagerState.cgi", "404");
+        check("/api/ImagerState.cgiX", "404");
+    }
+
+    #[test]
+    fn get_calls_answer_known_keys_in_order() {
+        check("/api/ImagerGetSettings.cgi?MaxADU&Bogus&MaxBinX", "keys: [MaxADU, MaxBinX]");
+        check("/api/ImagerGetSettings.cgi?maxadu=7", "keys: [MaxADU]");
+        check("/api/ImagerGetSettings.cgi?CCDTemperature&0.84", "keys: [CCDTemperature]");
+        check("/api/ImagerGetSettings.cgi", "0x80001000");
+        check("/api/ExtGuiderGetSettings.cgi?CoolerPower", "0x80001000");
+        check("/api/GuiderGetSettings.cgi?CoolerPower&CCDTemperatureSetpoint", "keys: [CoolerPower]");
+        check(
+            "/api/GetFilterSetting.cgi?Filter1&Filter8Name&Filter9Name",
+            "[Name(FilterSlot(1)), Name(FilterSlot(8))]",
+        );
+        check("/api/PulseGuideGetTimeRemaining.cgi?XPlus&YMinus", "[XPlus, YMinus]");
+        check("/api/GetFITSSetting.cgi?ObjectName&FL", "[ObjectName, FL]");
+        check("/api/GetFITSSetting.cgi?Nothing", "0x80001000");
+    }
+
+    #[test]
+    fn set_calls_keep_spec_order_and_last_value() {
+        check(
+            "/api/ImagerSetSettings.cgi?NumX=10&BinX=2&BinX=3",
+            "changes: [SettingChange { key: BinX, value: Some(3.0) }, SettingChange { key: NumX, value: Some(10.0) }]",
+        );
+        check("/api/ImagerSetSettings.cgi?BinX=abc", "SettingChange { key: BinX, value: None }");
+        check("/api/GuiderSetSettings.cgi?CoolerState=1", "changes: []");
+    }
+
+    #[test]
+    fn start_exposure_rules() {
+        check("/api/ImagerStartExposure.cgi?Duration=1E-05", "0x8000100a");
+        check("/api/ImagerStartExposure.cgi?FrameType=1", "0x8000100a");
+        check("/api/ImagerStartExposure.cgi?Duration=1E-05&FrameType=1", "0x80001009");
+        check("/api/ImagerStartExposure.cgi?Duration=10&FrameType=4", "0x80001009");
+        check("/api/ImagerStartExposure.cgi?Duration=10&FrameType", "0x80001009");
+        check("/api/ImagerStartExposure.cgi?Duration=10&FrameType=1&DateTime=bad", "0x80001009");
+        check("/api/ImagerStartExposure.cgi?Duration=0.5&FrameType=1.0", "frame_type: Light");
+        check(
+            "/api/GuiderStartExposure.cgi?Duration=11.7&FrameType=0&DateTime=2011-03-24T21.05.07.123",
+            "Dark",
+        );
+    }
+
+    #[test]
+    fn pulse_guide_pairs() {
+        check("/api/PulseGuide.cgi", "0x8000100a");
+        check("/api/PulseGuide.cgi?DirectionX=0", "0x8000100a");
+        check("/api/PulseGuide.cgi?DirectionX=0&DurationX=1&DurationY=1", "0x8000100a");
+        check("/api/PulseGuide.cgi?DirectionY=1&DurationY=10", "relay: YMinus");
+        check("/api/PulseGuide.cgi?DirectionX=2&DurationX=1", "0x80001009");
+        check("/api/PulseGuide.cgi?DirectionX=0&DurationX=655.36", "0x80001009");
+        check("/api/PulseGuide.cgi?DirectionX=0&DurationX=0.005", "0x80001009");
+    }
+
+    #[test]
+    fn filter_and_ao_and_fits() {
+        check("/api/ChangeFilter.cgi", "0x8000100a");
+        check("/api/ChangeFilter.cgi?NewPosition=9", "0x80001009");
+        check("/api/ChangeFilter.cgi?NewPosition=x", "0x80001009");
+        check("/api/ChangeFilter.cgi?NewPosition=0", "ChangeFilter(FilterSlot(0))");
+        check(
+            "/api/SetFilterName.cgi?Filter1=Luminance&Filter2Name=Red&Filter3=way%20too%20long%20a%20name",
+            r#"[(FilterSlot(1), FilterName("Luminance")), (FilterSlot(2), FilterName("Red"))]"#,
+        );
+        check("/api/AOGuide.cgi?XPosition=55", "0x8000100a");
+        check("/api/AOGuide.cgi?XPosition=55&YPosition=101", "0x80001009");
+        check("/api/AOGuide.cgi?XPosition=55&YPosition=42", "AoGuide");
+        check(
+            "/api/SetFITSSetting.cgi?ObjectName=M27&FL=abc&Aperture=254",
+            r#"[ObjectName(FitsText("M27")), Aperture(254.0)]"#,
+        );
+    }
+}

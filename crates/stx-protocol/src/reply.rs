@@ -1,0 +1,132 @@
+//! Replies as the camera sends them: status, content type and body bytes. Number
+//! formatting lives here so every value is written one way.
+
+use crate::StxError;
+
+/// Formats an integer reply value: plain decimal, never a decimal point (clients parse
+/// these with integer conversions).
+pub fn int(value: impl Into<i64>) -> String {
+    value.into().to_string()
+}
+
+/// Formats a real reply value: exactly two decimals, `.` as separator (`9.00`, `-20.15`).
+pub fn real(value: f64) -> String {
+    let s = format!("{value:.2}");
+    // `-0.00` would confuse clients that compare strings; the camera prints `0.00`.
+    if s == "-0.00" { "0.00".to_owned() } else { s }
+}
+
+/// The three statuses the camera uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// `200 OK`.
+    Ok,
+    /// `400 Bad Request`.
+    BadRequest,
+    /// `404 Not Found`.
+    NotFound,
+}
+
+impl Status {
+    /// The numeric status code.
+    pub fn code(self) -> u16 {
+        match self {
+            Status::Ok => 200,
+            Status::BadRequest => 400,
+            Status::NotFound => 404,
+        }
+    }
+}
+
+/// The two content types the camera sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ContentType {
+    /// `text/plain`: values and errors.
+    Text,
+    /// `application/octet-stream`: `.bin` and `.FIT` downloads.
+    Binary,
+}
+
+impl ContentType {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Text => "text/plain",
+            ContentType::Binary => "application/octet-stream",
+        }
+    }
+}
+
+/// A complete reply of the STX API, before it is put on the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The status line's code.
+    pub status: Status,
+    /// The `Content-Type`.
+    pub content_type: ContentType,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A 200 text reply of values, each followed by CRLF; no values → empty body.
+    pub fn values<I, S>(values: I) -> Reply
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut body = Vec::new();
+        for v in values {
+            body.extend_from_slice(v.as_ref().as_bytes());
+            body.extend_from_slice(b"\r\n");
+        }
+        Reply { status: Status::Ok, content_type: ContentType::Text, body }
+    }
+
+    /// A 200 reply with no data (a set call that worked).
+    pub fn empty() -> Reply {
+        Reply::values(std::iter::empty::<&str>())
+    }
+
+    /// A 200 binary download.
+    pub fn binary(body: Vec<u8>) -> Reply {
+        Reply { status: Status::Ok, content_type: ContentType::Binary, body }
+    }
+
+    /// The 400 reply for a camera error: `0x8000100X\r\n<text>\r\n`.
+    pub fn error(error: StxError) -> Reply {
+        Reply { status: Status::BadRequest, ..Reply::values([error.code_text().as_str(), error.text()]) }
+    }
+
+    /// A 400 reply for a request that is not a well-formed STX request, with its reason.
+    pub fn malformed(reason: &str) -> Reply {
+        Reply { status: Status::BadRequest, ..Reply::values([reason]) }
+    }
+
+    /// The 404 reply for a path the camera does not know.
+    pub fn not_found() -> Reply {
+        Reply { status: Status::NotFound, ..Reply::values(["Not Found"]) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_one_way() {
+        assert_eq!(real(9.0), "9.00");
+        assert_eq!(real(-20.149), "-20.15");
+        assert_eq!(real(-0.001), "0.00");
+        assert_eq!(int(65535u32), "65535");
+    }
+
+    #[test]
+    fn the_specs_example_replies() {
+        assert_eq!(Reply::values(["0"]).body, b"0\r\n");
+        let e = Reply::error(StxError::NoValidParameter);
+        assert_eq!(e.body, b"0x80001000\r\nNo valid parameter.\r\n");
+        assert_eq!(e.body.len(), 33);
+        assert_eq!(Reply::empty().body.len(), 0);
+    }
+}
