@@ -1,0 +1,1 @@
+//! Frame measurement (issue 4).

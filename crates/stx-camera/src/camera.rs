@@ -1,0 +1,116 @@
+//! The seam between the STX front and whatever camera stands behind it.
+
+use std::sync::Arc;
+
+use stx_protocol::{
+    AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus, FitsChange,
+    FitsSettings, PulseRequest, RelayStatus, SettingsUpdate, StxError,
+};
+
+use crate::Frame;
+
+/// An STX camera: simulated, or a real one on the network. Every call of the STX API
+/// maps onto one method; values are already validated against the spec's fixed ranges
+/// (see `stx_protocol::command`), the camera checks what depends on itself.
+///
+/// Calls are quick: none may block on rendering or long I/O while holding the camera's
+/// state, so a client polling one CCD is never held up by another CCD's frame.
+pub trait Camera: Send + Sync {
+    /// Everything `ccd`'s get-settings call can read, now.
+    fn settings(&self, ccd: Ccd) -> Result<CcdSettings, Error>;
+    /// Applies a set-settings call in spec order; the first bad value stops it.
+    fn set_settings(&self, ccd: Ccd, update: &SettingsUpdate) -> Result<(), Error>;
+    /// The CCD's state now.
+    fn state(&self, ccd: Ccd) -> Result<CcdState, Error>;
+    /// Whether a finished frame can be downloaded.
+    fn image_ready(&self, ccd: Ccd) -> Result<bool, Error>;
+    /// Starts an exposure. By the time this returns the state is Exposing and
+    /// ImageReady is false (clients poll at once).
+    fn start_exposure(&self, ccd: Ccd, request: &ExposureRequest) -> Result<(), Error>;
+    /// Aborts an exposure: ignored when idle, refused while reading out.
+    fn abort_exposure(&self, ccd: Ccd) -> Result<(), Error>;
+    /// The last finished frame of `ccd`, if ImageReady. May take time to produce (the
+    /// simulated camera renders it on first request); never holds the camera's state.
+    fn frame(&self, ccd: Ccd) -> Result<Option<Arc<Frame>>, Error>;
+    /// The filter wheel now.
+    fn filter_wheel(&self) -> Result<FilterWheelStatus, Error>;
+    /// Starts a move of the filter wheel.
+    fn change_filter(&self, slot: FilterSlot) -> Result<(), Error>;
+    /// Renames filters; the camera keeps names across power cycles.
+    fn set_filter_names(&self, names: &[(FilterSlot, FilterName)]) -> Result<(), Error>;
+    /// Closes guide relays.
+    fn pulse_guide(&self, request: &PulseRequest) -> Result<(), Error>;
+    /// Time left on each relay.
+    fn relays(&self) -> Result<RelayStatus, Error>;
+    /// Moves the AO element.
+    fn ao_guide(&self, x: AoPosition, y: AoPosition) -> Result<(), Error>;
+    /// Whether the AO element is moving.
+    fn ao_moving(&self) -> Result<bool, Error>;
+    /// The FITS header settings.
+    fn fits_settings(&self) -> Result<FitsSettings, Error>;
+    /// Changes FITS header settings; the camera keeps them across power cycles.
+    fn set_fits_settings(&self, changes: &[FitsChange]) -> Result<(), Error>;
+    /// The model, e.g. `SBIG STX-16803`.
+    fn description(&self) -> Result<String, Error>;
+    /// The five version lines, in the spec's order.
+    fn versions(&self) -> Result<Versions, Error>;
+}
+
+/// `VersionNumbers.cgi`: five lines in the spec's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versions {
+    /// Firmware version.
+    pub firmware: String,
+    /// Gate array version.
+    pub gate_array: String,
+    /// Imaging ROP version.
+    pub imaging_rop: String,
+    /// Tracker ROP version.
+    pub tracker_rop: String,
+    /// HTTP API version.
+    pub http_api: String,
+}
+
+impl Versions {
+    /// The lines in reply order.
+    pub fn lines(&self) -> [&str; 5] {
+        [&self.firmware, &self.gate_array, &self.imaging_rop, &self.tracker_rop, &self.http_api]
+    }
+}
+
+/// Why a camera call failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}")]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+/// The kinds of [`Error`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The camera refused the call with one of the API's error codes.
+    #[error("{0}")]
+    Stx(StxError),
+    /// The camera could not be reached or answered something that is not the API.
+    #[error("camera unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl Error {
+    /// An error of this kind.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error { kind }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+}
+
+impl From<StxError> for Error {
+    fn from(e: StxError) -> Self {
+        Error::new(ErrorKind::Stx(e))
+    }
+}

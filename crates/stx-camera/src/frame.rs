@@ -1,0 +1,73 @@
+//! A finished frame: pixels as read out, and what the FITS header needs to know of them.
+
+use stx_protocol::{Binning, Ccd, FrameType, ObsDateTime};
+
+/// The circumstances of a frame, fixed when its exposure ends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameMeta {
+    /// The CCD that took it.
+    pub ccd: Ccd,
+    /// Light, dark, bias or flat.
+    pub frame_type: FrameType,
+    /// Exposure length in seconds.
+    pub duration_s: f64,
+    /// `DATE-OBS`: the start-exposure call's `DateTime`, or the spec's default.
+    pub date_obs: ObsDateTime,
+    /// On-chip binning.
+    pub binning: Binning,
+    /// Top-left corner of the window in unbinned pixels (`XORGSUBF`, `YORGSUBF`).
+    pub origin: (u32, u32),
+    /// Unbinned pixel size in µm, (x, y).
+    pub pixel_size_um: (f64, f64),
+    /// CCD temperature at the end of the exposure, °C.
+    pub ccd_temp_c: f64,
+    /// Cooler setpoint, °C, if the CCD is cooled and regulating.
+    pub setpoint_c: Option<f64>,
+    /// Gain, e-/ADU.
+    pub electrons_per_adu: f64,
+    /// The filter in the beam, by name; `None` for no filter or no wheel.
+    pub filter: Option<String>,
+    /// The camera model, e.g. `SBIG STX-16803` (`INSTRUME`).
+    pub instrument: String,
+}
+
+/// Pixels of one frame: row-major from the top, `width × height` u16 values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    width: u32,
+    height: u32,
+    pixels: Vec<u16>,
+    meta: FrameMeta,
+}
+
+impl Frame {
+    /// A frame, if `pixels` holds exactly `width × height` values.
+    pub fn new(width: u32, height: u32, pixels: Vec<u16>, meta: FrameMeta) -> Option<Frame> {
+        (pixels.len() as u64 == u64::from(width) * u64::from(height)).then_some(Frame { width, height, pixels, meta })
+    }
+
+    /// Columns (binned pixels).
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Rows (binned pixels).
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The pixels, row-major from the top.
+    pub fn pixels(&self) -> &[u16] {
+        &self.pixels
+    }
+
+    /// The circumstances.
+    pub fn meta(&self) -> &FrameMeta {
+        &self.meta
+    }
+
+    /// The `.bin` download: little-endian u16, rows from the top, no header.
+    pub fn to_le_bytes(&self) -> Vec<u8> {
+        self.pixels.iter().flat_map(|p| p.to_le_bytes()).collect()
+    }
+}

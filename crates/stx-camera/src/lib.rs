@@ -1,0 +1,14 @@
+//! An STX camera as the server sees it: the [`Camera`] trait every camera implements,
+//! the [`Frame`] a finished exposure yields and its FITS encoding, the one [`Clock`]
+//! all camera behaviour reads, model presets, and the simulated camera.
+
+mod camera;
+mod clock;
+mod frame;
+pub mod preset;
+pub mod render;
+pub mod sim;
+
+pub use camera::{Camera, Error, ErrorKind, Versions};
+pub use clock::{Clock, ManualClock, ScaledClock, SimTime};
+pub use frame::{Frame, FrameMeta};

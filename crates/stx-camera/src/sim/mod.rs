@@ -1,0 +1,3 @@
+//! The simulated STX camera.
+
+pub mod guiding;
