@@ -1,1 +1,12 @@
-//! The stxd server.
+//! `stxd`, the camera server: the STX HTTP Camera API, byte for byte, in front of a
+//! simulated STX camera.
+//!
+//! Data flow of one STX request: [`stx_http`] (hyper, HTTP/1.0 framing) →
+//! [`front`] (`RawRequest` → `Command` → one `Camera` call → `Reply`) → back out.
+//! `/sim/…` paths on the same port drive the simulator's faults ([`sim_control`]).
+
+pub mod backend;
+pub mod front;
+pub mod server;
+mod sim_control;
+mod stx_http;

@@ -1,1 +1,88 @@
-fn main() {}
+//! `stxd`: flags and glue. Everything else lives in the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use stx_camera::ScaledClock;
+use stxd::server::{Config, DEFAULT_SEED, Stxd};
+
+/// The STX camera server: the SBIG STX HTTP Camera API in front of a simulated STX camera.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address of the STX HTTP Camera API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    stx_listen: SocketAddr,
+    /// Address of the v2 (image history) API.
+    #[arg(long, default_value = "127.0.0.1:1888")]
+    api_listen: SocketAddr,
+    /// Directory for the camera's flash settings, FITS files and history.
+    #[arg(long, default_value = "./stxd-data")]
+    data_dir: PathBuf,
+    /// Camera model: stx-16803, stxl-6303e, or the path of a preset file.
+    #[arg(long, default_value = "stx-16803")]
+    model: String,
+    /// Seed of the simulated sky and noise.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Simulated seconds per real second (60: a 60 s exposure takes one second).
+    #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
+    time_scale: f64,
+}
+
+fn positive_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{text}' is not a positive number")),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config = Config {
+        stx_listen: args.stx_listen,
+        api_listen: args.api_listen,
+        data_dir: args.data_dir,
+        model: args.model,
+        seed: args.seed,
+    };
+    let clock = Arc::new(ScaledClock::new(args.time_scale));
+    let server = Stxd::start(&config, clock).await.context("stxd could not start")?;
+    println!("stxd: STX API on http://{}/api/ (model {}, data in {})", server.stx_addr(), config.model, config.data_dir.display());
+    shutdown_signal().await;
+    println!("stxd: stopping");
+    server.shutdown().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,127 @@
+//! The STX port: HTTP/1.0 as the camera speaks it, on hyper with our own accept loop
+//! (axum's `serve` cannot set the connection options below).
+//!
+//! A 1.0 request gets `HTTP/1.0 200 OK`, `Content-Type` and `Content-Length` and nothing
+//! else, then the connection closes; a 1.1 request gets a correct 1.1 reply.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{Either, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use stx_protocol::reply::{Reply, Status};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::backend::Backend;
+use crate::sim_control;
+
+/// How long a client may take to send its request head before we give up on it.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+type Body = Either<Full<Bytes>, StreamBody<FailingChunks>>;
+
+/// Serves the STX API on `listener` until `shutdown` turns true, then lets the requests
+/// under way finish.
+pub async fn serve(listener: TcpListener, backend: Arc<Backend>, mut shutdown: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let backend = backend.clone();
+        let service = service_fn(move |req| {
+            let backend = backend.clone();
+            async move { Ok::<_, Infallible>(handle(&backend, req).await) }
+        });
+        let conn = http1::Builder::new()
+            .title_case_headers(true)
+            .half_close(true)
+            .auto_date_header(false)
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+        });
+    }
+    graceful.shutdown().await;
+}
+
+async fn handle(backend: &Arc<Backend>, req: Request<Incoming>) -> Response<Body> {
+    let method = req.method().clone();
+    let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    let reply = if method != Method::GET && method != Method::HEAD {
+        Reply::malformed("Only GET requests are supported.")
+    } else if let Some(reply) = sim_control::answer(backend, &target) {
+        reply
+    } else {
+        let backend = backend.clone();
+        let target = target.clone();
+        // Camera calls may render a frame (up to a second of CPU): keep them off the
+        // async workers so other connections are served meanwhile.
+        tokio::task::spawn_blocking(move || crate::front::answer_target(backend.camera.as_ref(), &target))
+            .await
+            .unwrap_or_else(|_| Reply::malformed("Internal error."))
+    };
+    tracing::debug!(%method, %target, status = reply.status.code(), bytes = reply.body.len(), "request");
+    if let Some(delay) = backend.answer_delay() {
+        tokio::time::sleep(delay).await;
+    }
+    let drop_midway = reply.content_type == stx_protocol::reply::ContentType::Binary
+        && !reply.body.is_empty()
+        && backend.take_drop_download();
+    into_response(reply, drop_midway)
+}
+
+fn into_response(reply: Reply, drop_midway: bool) -> Response<Body> {
+    let status = match reply.status {
+        Status::Ok => StatusCode::OK,
+        Status::BadRequest => StatusCode::BAD_REQUEST,
+        Status::NotFound => StatusCode::NOT_FOUND,
+    };
+    let length = reply.body.len();
+    let body = if drop_midway {
+        Either::Right(StreamBody::new(half_then_fail(reply.body)))
+    } else {
+        Either::Left(Full::new(Bytes::from(reply.body)))
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type.as_str()));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+    response
+}
+
+/// The chunks of a body that sends the first half of its bytes and then fails, so hyper
+/// cuts the connection short of the announced Content-Length: the "connection dropped
+/// mid-download" fault.
+type FailingChunks = futures_util::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, std::io::Error>>>;
+
+fn half_then_fail(body: Vec<u8>) -> FailingChunks {
+    let body = Bytes::from(body);
+    let half = body.slice(..body.len() / 2);
+    let cut = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated drop mid-download");
+    futures_util::stream::iter(vec![Ok(Frame::data(half)), Err(cut)])
+}

@@ -1,0 +1,144 @@
+//! The harness: a real stxd on a loopback port, a manual clock, raw TCP.
+
+#![allow(dead_code)] // Each test binary uses a different part of the harness.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use stx_camera::ManualClock;
+use stxd::server::{Config, Stxd};
+
+/// A running server with its clock and data directory.
+pub struct TestServer {
+    pub stxd: Option<Stxd>,
+    pub clock: Arc<ManualClock>,
+    pub dir: tempfile::TempDir,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+/// One reply as it came off the socket.
+#[derive(Debug)]
+pub struct RawReply {
+    pub bytes: Vec<u8>,
+}
+
+impl RawReply {
+    /// The status line, e.g. `HTTP/1.0 200 OK`.
+    pub fn status_line(&self) -> &str {
+        let end = self.head_end();
+        std::str::from_utf8(&self.bytes[..end]).unwrap().lines().next().unwrap()
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status_line().split(' ').nth(1).unwrap().parse().unwrap()
+    }
+
+    /// A header's value (name matched case-insensitively).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = std::str::from_utf8(&self.bytes[..self.head_end()]).unwrap();
+        head.split("\r\n").skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.bytes[self.head_end() + 4..]
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body().to_vec()).unwrap()
+    }
+
+    fn head_end(&self) -> usize {
+        self.bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head")
+    }
+}
+
+impl TestServer {
+    /// A server with a fresh data directory.
+    pub fn start() -> TestServer {
+        TestServer::start_in(tempfile::tempdir().unwrap())
+    }
+
+    /// A server on an existing data directory (to test what survives a restart).
+    pub fn start_in(dir: tempfile::TempDir) -> TestServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let clock = Arc::new(ManualClock::new());
+        let config = Config {
+            stx_listen: "127.0.0.1:0".parse().unwrap(),
+            api_listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_owned(),
+            model: "stx-16803".to_owned(),
+            seed: 7,
+        };
+        let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).expect("stxd starts");
+        TestServer { stxd: Some(stxd), clock, dir, runtime }
+    }
+
+    /// Stops the server and hands back its data directory.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let stxd = self.stxd.take().unwrap();
+        self.runtime.block_on(stxd.shutdown());
+        self.dir
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.stxd.as_ref().unwrap().stx_addr()
+    }
+
+    /// Sends raw bytes, reads until the server closes.
+    pub fn raw(&self, request: &[u8]) -> RawReply {
+        let mut s = TcpStream::connect(self.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s.write_all(request).unwrap();
+        let mut bytes = Vec::new();
+        s.read_to_end(&mut bytes).unwrap();
+        RawReply { bytes }
+    }
+
+    /// `GET target HTTP/1.0`, as the spec's examples do.
+    pub fn get(&self, target: &str) -> RawReply {
+        self.raw(format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes())
+    }
+
+    /// GET `/api/<call>` and return (status, body text).
+    pub fn call(&self, call: &str) -> (u16, String) {
+        let r = self.get(&format!("/api/{call}"));
+        (r.status(), String::from_utf8_lossy(r.body()).into_owned())
+    }
+
+    /// GET `/api/<call>` and insist on a 200; returns the body text.
+    pub fn ok(&self, call: &str) -> String {
+        let (status, body) = self.call(call);
+        assert_eq!(status, 200, "{call} → {body}");
+        body
+    }
+
+    /// GET `/api/<call>` and insist on a 400 with this error code.
+    pub fn err(&self, call: &str, code: &str) {
+        let (status, body) = self.call(call);
+        assert_eq!((status, body.lines().next().unwrap_or("")), (400, code), "{call} → {body}");
+    }
+
+    /// Moves simulated time forward.
+    pub fn advance(&self, seconds: f64) {
+        self.clock.advance(seconds);
+    }
+
+    /// Advances in steps until `call` answers `want` (at most `limit_s` simulated seconds).
+    pub fn advance_until(&self, call: &str, want: &str, limit_s: f64) -> f64 {
+        let mut t = 0.0;
+        while self.ok(call) != want {
+            assert!(t < limit_s, "{call} never became {want:?} within {limit_s} s");
+            self.advance(0.25);
+            t += 0.25;
+        }
+        t
+    }
+}
