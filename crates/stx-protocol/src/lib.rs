@@ -12,6 +12,7 @@
 
 mod ccd;
 pub mod command;
+pub mod encode;
 mod error;
 mod exposure;
 mod filter;
