@@ -1,0 +1,165 @@
+//! A real camera on the network behind the `Camera` trait.
+
+use std::sync::{Arc, Mutex};
+
+use stx_camera::{Camera, ErrorKind as CameraErrorKind, Frame, FrameMeta, Versions};
+use stx_protocol::{
+    AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
+    FitsChange, FitsSettings, FrameType, ObsDateTime, PulseRequest, RelayStatus, SettingsUpdate,
+};
+
+use crate::client::{Client, Download};
+use crate::error::{Error, ErrorKind};
+
+/// A camera reached through a [`Client`]. It remembers the exposures started through it,
+/// so the frames it hands out carry their type, length and date.
+#[derive(Debug)]
+pub struct RemoteCamera {
+    client: Client,
+    started: Mutex<[Option<ExposureRequest>; 3]>,
+}
+
+impl RemoteCamera {
+    /// The camera behind `client`.
+    pub fn new(client: Client) -> RemoteCamera {
+        RemoteCamera { client, started: Mutex::new([None; 3]) }
+    }
+
+    /// The client, for calls the trait does not carry.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Records an exposure started by other means (a proxied request), for frame metadata.
+    pub fn note_started(&self, ccd: Ccd, request: ExposureRequest) {
+        self.started.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)] = Some(request);
+    }
+
+    fn started(&self, ccd: Ccd) -> Option<ExposureRequest> {
+        self.started.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)]
+    }
+}
+
+fn ccd_index(ccd: Ccd) -> usize {
+    match ccd {
+        Ccd::Imager => 0,
+        Ccd::Guider => 1,
+        Ccd::ExtGuider => 2,
+    }
+}
+
+impl From<Error> for stx_camera::Error {
+    fn from(e: Error) -> Self {
+        match e.camera_error() {
+            Some(code) => stx_camera::Error::new(CameraErrorKind::Stx(code)),
+            None => stx_camera::Error::new(CameraErrorKind::Unavailable(e.to_string())),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, stx_camera::Error>;
+
+impl Camera for RemoteCamera {
+    fn settings(&self, ccd: Ccd) -> Result<CcdSettings> {
+        Ok(self.client.settings(ccd)?)
+    }
+
+    fn set_settings(&self, ccd: Ccd, update: &SettingsUpdate) -> Result<()> {
+        Ok(self.client.set_settings(ccd, update)?)
+    }
+
+    fn state(&self, ccd: Ccd) -> Result<CcdState> {
+        Ok(self.client.state(ccd)?)
+    }
+
+    fn image_ready(&self, ccd: Ccd) -> Result<bool> {
+        Ok(self.client.image_ready(ccd)?)
+    }
+
+    fn start_exposure(&self, ccd: Ccd, request: &ExposureRequest) -> Result<()> {
+        self.client.start_exposure(ccd, request)?;
+        self.note_started(ccd, *request);
+        Ok(())
+    }
+
+    fn abort_exposure(&self, ccd: Ccd) -> Result<()> {
+        Ok(self.client.abort_exposure(ccd)?)
+    }
+
+    fn frame(&self, ccd: Ccd) -> Result<Option<Arc<Frame>>> {
+        if !self.client.image_ready(ccd)? {
+            return Ok(None);
+        }
+        let settings = self.client.settings(ccd)?;
+        let bytes = self.client.download(ccd, Download::Bin)?;
+        let (width, height) = settings.frame.binned_size(settings.binning);
+        let pixels: Vec<u16> = bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+        let started = self.started(ccd);
+        let filter = match self.client.filter_wheel() {
+            Ok(wheel) if wheel.current.get() > 0 => Some(wheel.current_name().to_owned()),
+            _ => None,
+        };
+        let meta = FrameMeta {
+            ccd,
+            frame_type: started.map_or(FrameType::Light, |s| s.frame_type),
+            duration_s: started.map_or(0.0, |s| s.duration.secs()),
+            date_obs: started.map_or(ObsDateTime::SPEC_DEFAULT, |s| s.date_obs()),
+            binning: settings.binning,
+            origin: (settings.frame.start_x, settings.frame.start_y),
+            pixel_size_um: (settings.sensor.pixel_size_x_um, settings.sensor.pixel_size_y_um),
+            ccd_temp_c: settings.cooler.map_or(settings.ambient_c, |c| c.temperature_c),
+            setpoint_c: settings.cooler.filter(|c| c.on).map(|c| c.setpoint_c),
+            electrons_per_adu: settings.sensor.electrons_per_adu,
+            filter,
+            instrument: self.client.description()?,
+        };
+        let frame = Frame::new(width, height, pixels, meta).ok_or_else(|| {
+            Error::new(ErrorKind::Protocol(format!("{} bytes for a {width}x{height} frame", bytes.len())))
+        })?;
+        Ok(Some(Arc::new(frame)))
+    }
+
+    fn filter_wheel(&self) -> Result<FilterWheelStatus> {
+        Ok(self.client.filter_wheel()?)
+    }
+
+    fn change_filter(&self, slot: FilterSlot) -> Result<()> {
+        Ok(self.client.change_filter(slot)?)
+    }
+
+    fn set_filter_names(&self, names: &[(FilterSlot, FilterName)]) -> Result<()> {
+        Ok(self.client.set_filter_names(names)?)
+    }
+
+    fn pulse_guide(&self, request: &PulseRequest) -> Result<()> {
+        Ok(self.client.pulse_guide(request)?)
+    }
+
+    fn relays(&self) -> Result<RelayStatus> {
+        Ok(self.client.relays()?)
+    }
+
+    fn ao_guide(&self, x: AoPosition, y: AoPosition) -> Result<()> {
+        Ok(self.client.ao_guide(x, y)?)
+    }
+
+    fn ao_moving(&self) -> Result<bool> {
+        Ok(self.client.ao_moving()?)
+    }
+
+    fn fits_settings(&self) -> Result<FitsSettings> {
+        Ok(self.client.fits_settings()?)
+    }
+
+    fn set_fits_settings(&self, changes: &[FitsChange]) -> Result<()> {
+        Ok(self.client.set_fits_settings(changes)?)
+    }
+
+    fn description(&self) -> Result<String> {
+        Ok(self.client.description()?)
+    }
+
+    fn versions(&self) -> Result<Versions> {
+        Ok(self.client.versions()?)
+    }
+}
