@@ -1,0 +1,341 @@
+//! [`History`]: the directory, its connections, and the operations on it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{Connection, OpenFlags, Params};
+
+use crate::db::{self, COLUMNS};
+use crate::files::{self, IMAGES_DIR, Published, TEMP_PREFIX};
+use crate::{Error, ErrorKind, ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
+
+/// The database's name inside the history's directory.
+const DATABASE_FILE: &str = "history.sqlite3";
+
+/// Read connections kept open. WAL lets each read without waiting for the writer or
+/// for one another; a handful covers the HTTP handlers of a small server.
+const READERS: usize = 4;
+
+/// How many file numbers [`History::store`] tries when names are taken, which only
+/// happens when a crash left files the counter had not yet counted and
+/// [`History::reconcile`] was not run.
+const NAME_ATTEMPTS: usize = 64;
+
+/// A durable image history in one directory: `images/` holds the FITS files,
+/// `history.sqlite3` their records.
+///
+/// `Send + Sync`: share it behind an `Arc`. Writes (store, adopt, reconcile) take
+/// turns on one connection; reads use a small pool of others and never wait for a
+/// write.
+#[derive(Debug)]
+pub struct History {
+    images: PathBuf,
+    writer: Mutex<Writer>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct Writer {
+    conn: Connection,
+    /// The number the next image file gets: the persisted counter, plus one for each
+    /// file published since the last commit.
+    next_file_number: u64,
+}
+
+/// What [`History::reconcile`] found and did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reconciliation {
+    /// Temp files of interrupted stores, deleted.
+    pub removed_temp_files: Vec<String>,
+    /// Records whose file was missing, deleted from the history (positions after
+    /// them moved down).
+    pub removed_records: Vec<ImageRecord>,
+    /// Image files with no record, oldest first: the process stopped between
+    /// putting the file in place and recording it. Measure each and
+    /// [`adopt`](History::adopt) it, or [`remove_orphan`](History::remove_orphan) it.
+    pub orphans: Vec<String>,
+}
+
+impl History {
+    /// Opens the history in `dir`, creating the directory, `images/` and the
+    /// database as needed.
+    ///
+    /// One process at a time may use a directory. Call [`reconcile`](Self::reconcile)
+    /// next, before the first store.
+    pub fn open(dir: impl AsRef<Path>) -> Result<History, Error> {
+        let dir = dir.as_ref();
+        let images = dir.join(IMAGES_DIR);
+        fs::create_dir_all(&images).map_err(Error::io(&images))?;
+        // Make `images/` itself survive power loss before anything goes in it.
+        files::sync_dir(dir)?;
+        let db_path = dir.join(DATABASE_FILE);
+        let mut conn = Connection::open(&db_path)?;
+        db::configure(&conn)?;
+        db::migrate(&mut conn)?;
+        let next_file_number = db::next_file_number(&conn)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = Connection::open_with_flags(
+                    &db_path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                reader.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(History {
+            images,
+            writer: Mutex::new(Writer { conn, next_file_number }),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// Stores a frame: puts `fits_bytes` durably in place as a new file, then records
+    /// it, and returns the record with its positions.
+    ///
+    /// When `record.frame_key` is already recorded, nothing is written and the
+    /// existing record comes back with `already_stored` set, so retrying a store
+    /// whose outcome is unknown is safe.
+    ///
+    /// If recording fails after the file is in place, the file is removed again (or,
+    /// if even that fails, left as an orphan for [`reconcile`](Self::reconcile)).
+    pub fn store(&self, fits_bytes: &[u8], record: NewRecord) -> Result<StoredImage, Error> {
+        if !files::looks_like_fits(fits_bytes) {
+            return Err(Error::new(ErrorKind::NotFits));
+        }
+        let mut writer = self.writer();
+        if let Some(existing) = db::find_by_key(&writer.conn, &record.frame_key)? {
+            return Ok(StoredImage { already_stored: true, ..existing });
+        }
+        let filename = self.publish(&mut writer, fits_bytes, &record.info)?;
+        let next = writer.next_file_number;
+        db::insert(&mut writer.conn, Some(&record.frame_key), &filename, &record.info, next).inspect_err(
+            |_| {
+                files::discard(&self.images.join(&filename));
+            },
+        )
+    }
+
+    /// Puts the file in place under the next free number and returns its name.
+    fn publish(&self, writer: &mut Writer, fits_bytes: &[u8], info: &ImageInfo) -> Result<String, Error> {
+        for _ in 0..NAME_ATTEMPTS {
+            let number = writer.next_file_number;
+            writer.next_file_number += 1;
+            let filename = files::final_name(number, info.image_type, &info.date);
+            match files::publish(&self.images, &filename, fits_bytes)? {
+                Published::Done => return Ok(filename),
+                Published::NameTaken => continue,
+            }
+        }
+        let last =
+            self.images.join(files::final_name(writer.next_file_number - 1, info.image_type, &info.date));
+        Err(Error::io(&last)(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "every file name tried was taken; run reconcile",
+        )))
+    }
+
+    /// Records an orphan (a file [`reconcile`](Self::reconcile) listed) with the
+    /// fields measured from it. It goes to the end of the history: orphans are the
+    /// last frames before a crash, so nothing has been stored after them yet when
+    /// this runs at start-up. It gets no frame key.
+    pub fn adopt(&self, filename: &str, info: ImageInfo) -> Result<StoredImage, Error> {
+        let mut writer = self.writer();
+        let number = self.orphan_number(&writer, filename)?;
+        let next = writer.next_file_number.max(number + 1);
+        writer.next_file_number = next;
+        db::insert(&mut writer.conn, None, filename, &info, next)
+    }
+
+    /// Deletes an orphan (a file [`reconcile`](Self::reconcile) listed) instead of
+    /// adopting it.
+    pub fn remove_orphan(&self, filename: &str) -> Result<(), Error> {
+        let writer = self.writer();
+        self.orphan_number(&writer, filename)?;
+        let path = self.images.join(filename);
+        fs::remove_file(&path).map_err(Error::io(&path))?;
+        files::sync_dir(&self.images)
+    }
+
+    /// The number of `filename` if it is an existing image file without a record.
+    fn orphan_number(&self, writer: &Writer, filename: &str) -> Result<u64, Error> {
+        let not_orphan = || Error::new(ErrorKind::NotAnOrphan { filename: filename.to_owned() });
+        let number = files::file_number(filename).ok_or_else(not_orphan)?;
+        if !self.images.join(filename).is_file() || db::is_recorded(&writer.conn, filename)? {
+            return Err(not_orphan());
+        }
+        Ok(number)
+    }
+
+    /// Brings files and records back into agreement after a crash or after someone
+    /// deleted files by hand; run it at start-up, before the first store.
+    ///
+    /// Deletes leftover temp files, deletes records whose file is missing (and
+    /// reports them), and lists orphans: image files without a record. Files whose
+    /// names this crate does not give are left alone.
+    pub fn reconcile(&self) -> Result<Reconciliation, Error> {
+        let mut writer = self.writer();
+        let mut report = Reconciliation::default();
+        // Image files on disk by name, with their numbers.
+        let mut on_disk = BTreeMap::new();
+        for entry in fs::read_dir(&self.images).map_err(Error::io(&self.images))? {
+            let entry = entry.map_err(Error::io(&self.images))?;
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            if name.starts_with(TEMP_PREFIX) {
+                let path = entry.path();
+                fs::remove_file(&path).map_err(Error::io(&path))?;
+                report.removed_temp_files.push(name);
+            } else if let Some(number) = files::file_number(&name) {
+                on_disk.insert(name, number);
+            }
+        }
+        if !report.removed_temp_files.is_empty() {
+            files::sync_dir(&self.images)?;
+        }
+        report.removed_temp_files.sort();
+
+        let tx = writer.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let recorded: Vec<(i64, StoredImage)> = tx
+            .prepare(&format!("SELECT {COLUMNS}, id FROM images ORDER BY id"))?
+            .query_map([], |r| Ok((r.get(db::COLUMN_COUNT)?, db::stored_from_row(r)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut removed_ids = Vec::new();
+        for (id, stored) in recorded {
+            if on_disk.remove(&stored.record.filename).is_none() {
+                removed_ids.push(id);
+                report.removed_records.push(stored.record);
+            }
+        }
+        {
+            let mut delete = tx.prepare("DELETE FROM images WHERE id = ?1")?;
+            for id in &removed_ids {
+                delete.execute([id])?;
+            }
+        }
+        if !removed_ids.is_empty() || !db::is_dense(&tx)? {
+            db::renumber(&tx)?;
+        }
+        // Never hand out a number a file on disk already has, even if the database
+        // was lost or restored from an older copy.
+        let past_files = on_disk.values().map(|n| n + 1).max().unwrap_or(0);
+        let next = db::next_file_number(&tx)?.max(past_files);
+        db::raise_file_number(&tx, next)?;
+        tx.commit()?;
+        writer.next_file_number = writer.next_file_number.max(next);
+
+        let mut orphans: Vec<(u64, String)> = on_disk.into_iter().map(|(name, n)| (n, name)).collect();
+        orphans.sort();
+        report.orphans = orphans.into_iter().map(|(_, name)| name).collect();
+        Ok(report)
+    }
+
+    /// How many images there are, of `filter`'s type or of every type.
+    pub fn count(&self, filter: Option<ImageType>) -> Result<u64, Error> {
+        // Positions are dense, so the count is the last position + 1: read from the
+        // end of an index instead of counting every row.
+        let n: i64 = match filter {
+            None => self.read_one("SELECT coalesce(max(seq), -1) + 1 FROM images", [], |r| r.get(0))?,
+            Some(t) => self.read_one(
+                "SELECT coalesce(max(type_seq), -1) + 1 FROM images WHERE image_type = ?1",
+                [t.wire_name()],
+                |r| r.get(0),
+            )?,
+        }
+        .unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The image at position `index` (0 = oldest) among all images, or among those of
+    /// `filter`'s type; `None` when there are not that many.
+    pub fn get(&self, index: u64, filter: Option<ImageType>) -> Result<Option<ImageRecord>, Error> {
+        let index = db::to_sql_int(index);
+        let found = match filter {
+            None => self.read_one(
+                &format!("SELECT {COLUMNS} FROM images WHERE seq = ?1"),
+                [index],
+                db::stored_from_row,
+            )?,
+            Some(t) => self.read_one(
+                &format!("SELECT {COLUMNS} FROM images WHERE image_type = ?1 AND type_seq = ?2"),
+                rusqlite::params![t.wire_name(), index],
+                db::stored_from_row,
+            )?,
+        };
+        Ok(found.map(|s| s.record))
+    }
+
+    /// The newest image, of `filter`'s type or of any; `None` when there is none.
+    pub fn newest(&self, filter: Option<ImageType>) -> Result<Option<ImageRecord>, Error> {
+        let found = match filter {
+            None => self.read_one(
+                &format!("SELECT {COLUMNS} FROM images ORDER BY seq DESC LIMIT 1"),
+                [],
+                db::stored_from_row,
+            )?,
+            Some(t) => self.read_one(
+                &format!("SELECT {COLUMNS} FROM images WHERE image_type = ?1 ORDER BY type_seq DESC LIMIT 1"),
+                [t.wire_name()],
+                db::stored_from_row,
+            )?,
+        };
+        Ok(found.map(|s| s.record))
+    }
+
+    /// Every image, of `filter`'s type or of any, oldest first.
+    pub fn all(&self, filter: Option<ImageType>) -> Result<Vec<ImageRecord>, Error> {
+        self.with_reader(|conn| {
+            let (sql, ty) = match filter {
+                None => (format!("SELECT {COLUMNS} FROM images ORDER BY seq"), None),
+                Some(t) => (
+                    format!("SELECT {COLUMNS} FROM images WHERE image_type = ?1 ORDER BY type_seq"),
+                    Some(t.wire_name()),
+                ),
+            };
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows: rusqlite::Result<Vec<ImageRecord>> = match ty {
+                None => stmt.query_map([], db::stored_from_row)?.map(|s| s.map(|s| s.record)).collect(),
+                Some(t) => stmt.query_map([t], db::stored_from_row)?.map(|s| s.map(|s| s.record)).collect(),
+            };
+            Ok(rows?)
+        })
+    }
+
+    /// Where `record`'s FITS file is.
+    pub fn path_of(&self, record: &ImageRecord) -> PathBuf {
+        self.images.join(&record.filename)
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Writer> {
+        // A panic elsewhere cannot leave the connection mid-transaction (rusqlite
+        // rolls back on drop), so a poisoned lock is still a usable one.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on a free read connection, or waits for one in turn.
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        for reader in &self.readers {
+            if let Ok(conn) = reader.try_lock() {
+                return f(&conn);
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let conn = self.readers[i].lock().unwrap_or_else(PoisonError::into_inner);
+        f(&conn)
+    }
+
+    /// The first row of a cached query, if any.
+    fn read_one<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, Error> {
+        use rusqlite::OptionalExtension;
+        self.with_reader(|conn| Ok(conn.prepare_cached(sql)?.query_row(params, map).optional()?))
+    }
+}

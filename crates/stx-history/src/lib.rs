@@ -1,0 +1,49 @@
+//! The durable image history of `stxd`: every finished frame as a FITS file under
+//! `images/`, and its measured record in an SQLite database beside it,
+//! `history.sqlite3`, with the queries the image-history API needs (count, the
+//! i-th, the newest, all; each over all images or one [`ImageType`]).
+//!
+//! [`History`] is the entry point: [`History::open`] a directory,
+//! [`History::reconcile`] it once at start-up, then [`History::store`] frames and
+//! query them from any thread.
+//!
+//! This crate knows nothing of JSON or HTTP: its types derive no `Serialize`, and the
+//! server builds the API's JSON from them by hand, so the wire format is decided in
+//! one place and a field added here cannot change it by accident.
+//!
+//! # Invariants
+//!
+//! - **A record never points at a missing file.** [`History::store`] writes the file
+//!   under a temp name, fsyncs it, links it to its final name, fsyncs the directory,
+//!   and only then commits the record (with `synchronous = FULL`). A crash at any
+//!   point leaves one of: a temp file (deleted by reconcile), a final file without a
+//!   record (an *orphan*, listed by reconcile), or file and record. A file deleted by
+//!   hand later takes its record with it at the next reconcile.
+//! - **Temp files are recognisable by name**: they start with `.tmp-`; no final
+//!   name does, and nothing refers to them.
+//! - **A file name is never used twice.** Final names are
+//!   `NNNNNN_TYPE_YYYYMMDDTHHMMSS.fits`, `NNNNNN` from a counter kept in the
+//!   database that only goes up; reconcile also raises it past every file on disk,
+//!   and a file is put in place with a hard link, which fails rather than replace an
+//!   existing file. The database adds `UNIQUE` on the file name.
+//! - **A frame is recorded at most once.** Each store carries a frame key (`UNIQUE`
+//!   in the database); storing a key again stores nothing and returns the record.
+//! - **Positions are dense and in insertion order.** `index` 0 is the oldest image
+//!   and `count - 1` the newest, over all images and separately within each type.
+//!   The database keeps both positions in indexed columns, so the i-th image, the
+//!   newest and the count are each one index lookup, whatever i. Records are only
+//!   ever deleted by reconcile, which renumbers.
+//! - **NaN survives**: a NaN field is stored as NULL and read back as NaN;
+//!   infinities are stored as themselves.
+//! - **One process per directory.** Within it, writes take turns on one connection
+//!   and reads use their own connections (WAL), so a slow store never delays a query.
+
+mod db;
+mod error;
+mod files;
+mod history;
+mod record;
+
+pub use error::{Error, ErrorKind};
+pub use history::{History, Reconciliation};
+pub use record::{ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
