@@ -76,6 +76,11 @@ impl History {
         let mut conn = Connection::open(&db_path)?;
         db::configure(&conn)?;
         db::migrate(&mut conn)?;
+        // Never hand out a number a file on disk already has, even if the database
+        // was lost, restored from an older copy, or a crash came between putting a
+        // file in place and committing the counter. One directory listing at start-up.
+        let past_files = image_files(&images)?.into_iter().map(|(_, n)| n + 1).max().unwrap_or(0);
+        db::raise_file_number(&conn, past_files)?;
         let next_file_number = db::next_file_number(&conn)?;
         let readers = (0..READERS)
             .map(|_| {
@@ -181,8 +186,6 @@ impl History {
     pub fn reconcile(&self) -> Result<Reconciliation, Error> {
         let mut writer = self.writer();
         let mut report = Reconciliation::default();
-        // Image files on disk by name, with their numbers.
-        let mut on_disk = BTreeMap::new();
         for entry in fs::read_dir(&self.images).map_err(Error::io(&self.images))? {
             let entry = entry.map_err(Error::io(&self.images))?;
             let Ok(name) = entry.file_name().into_string() else { continue };
@@ -190,14 +193,13 @@ impl History {
                 let path = entry.path();
                 fs::remove_file(&path).map_err(Error::io(&path))?;
                 report.removed_temp_files.push(name);
-            } else if let Some(number) = files::file_number(&name) {
-                on_disk.insert(name, number);
             }
         }
         if !report.removed_temp_files.is_empty() {
             files::sync_dir(&self.images)?;
         }
         report.removed_temp_files.sort();
+        let mut on_disk: BTreeMap<String, u64> = image_files(&self.images)?.into_iter().collect();
 
         let tx = writer.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let recorded: Vec<(i64, StoredImage)> = tx
@@ -220,13 +222,7 @@ impl History {
         if !removed_ids.is_empty() || !db::is_dense(&tx)? {
             db::renumber(&tx)?;
         }
-        // Never hand out a number a file on disk already has, even if the database
-        // was lost or restored from an older copy.
-        let past_files = on_disk.values().map(|n| n + 1).max().unwrap_or(0);
-        let next = db::next_file_number(&tx)?.max(past_files);
-        db::raise_file_number(&tx, next)?;
         tx.commit()?;
-        writer.next_file_number = writer.next_file_number.max(next);
 
         let mut orphans: Vec<(u64, String)> = on_disk.into_iter().map(|(name, n)| (n, name)).collect();
         orphans.sort();
@@ -338,4 +334,18 @@ impl History {
         use rusqlite::OptionalExtension;
         self.with_reader(|conn| Ok(conn.prepare_cached(sql)?.query_row(params, map).optional()?))
     }
+}
+
+/// The image files (final names this crate gives) in `images`, with their numbers.
+/// Names that are not ours, temp files included, are skipped.
+fn image_files(images: &Path) -> Result<Vec<(String, u64)>, Error> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(images).map_err(Error::io(images))? {
+        let entry = entry.map_err(Error::io(images))?;
+        let Ok(name) = entry.file_name().into_string() else { continue };
+        if let Some(number) = files::file_number(&name) {
+            found.push((name, number));
+        }
+    }
+    Ok(found)
 }

@@ -23,9 +23,10 @@
 //!   name does, and nothing refers to them.
 //! - **A file name is never used twice.** Final names are
 //!   `NNNNNN_TYPE_YYYYMMDDTHHMMSS.fits`, `NNNNNN` from a counter kept in the
-//!   database that only goes up; reconcile also raises it past every file on disk,
-//!   and a file is put in place with a hard link, which fails rather than replace an
-//!   existing file. The database adds `UNIQUE` on the file name.
+//!   database that only goes up; [`History::open`] raises it past every file on
+//!   disk (so a lost or older database cannot hand out a number again), and a file
+//!   is put in place with a hard link, which fails rather than replace an existing
+//!   file. The database adds `UNIQUE` on the file name.
 //! - **A frame is recorded at most once.** Each store carries a frame key (`UNIQUE`
 //!   in the database); storing a key again stores nothing and returns the record.
 //! - **Positions are dense and in insertion order.** `index` 0 is the oldest image

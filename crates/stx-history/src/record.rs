@@ -65,7 +65,8 @@ impl From<FrameType> for ImageType {
 /// in the API's order, less the file name, which the history chooses.
 ///
 /// Every `f64` may be NaN (a measurement not made, such as `hfr` of a dark) or
-/// infinite; the history gives back exactly what it was given.
+/// infinite; the history gives back exactly what it was given, except that -0.0
+/// comes back as 0.0 (SQLite keeps no sign of zero).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfo {
     /// `ExposureTime`: exposure length, seconds.
@@ -151,4 +152,22 @@ pub struct StoredImage {
     pub already_stored: bool,
     /// The record.
     pub record: ImageRecord,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_types_parse_in_any_case_and_map_from_frame_types() {
+        for t in ImageType::ALL {
+            assert_eq!(ImageType::parse(t.wire_name()), Some(t));
+            assert_eq!(ImageType::parse(&t.wire_name().to_lowercase()), Some(t));
+        }
+        assert_eq!(ImageType::parse("Snapshot"), Some(ImageType::Snapshot));
+        assert_eq!(ImageType::parse("GUIDE"), None);
+        assert_eq!(ImageType::parse(""), None);
+        let mapped: Vec<_> = (0..4).map(|c| ImageType::from(FrameType::from_code(c).unwrap())).collect();
+        assert_eq!(mapped, [ImageType::Dark, ImageType::Light, ImageType::Bias, ImageType::Flat]);
+    }
 }
