@@ -4,6 +4,7 @@
 
 mod camera;
 mod clock;
+pub mod fits;
 mod frame;
 pub mod preset;
 pub mod render;
@@ -12,3 +13,4 @@ pub mod sim;
 pub use camera::{Camera, Error, ErrorKind, Versions};
 pub use clock::{Clock, ManualClock, ScaledClock, SimTime};
 pub use frame::{Frame, FrameMeta};
+pub use sim::{Faults, SimCamera, SimConfig, SimError};
