@@ -1,0 +1,249 @@
+//! Step 3: background level and noise anywhere in the frame, from a mesh.
+//!
+//! The binned frame is cut into cells; each cell gets a sigma-clipped level (the
+//! SExtractor mode, 2.5·median − 1.5·mean, which cancels most of the skew that
+//! faint star light adds) and noise; the mesh is median-filtered (3×3) to drop
+//! cells dominated by a bright star, then interpolated bilinearly between cell
+//! centres (constant beyond the outermost centres).
+
+use rayon::prelude::*;
+
+use crate::bin::Grid;
+
+/// Mesh cell size in binned pixels (32 = 64 frame pixels, SEP's default): small
+/// enough to follow vignetting and gradients, big enough for a stable estimate.
+const CELL_BINNED: usize = 32;
+/// Clipping half-width in standard deviations (SExtractor's ±3σ).
+const CLIP_NSIGMA: f32 = 3.0;
+/// Clipping iterations after the initial median/MAD estimate.
+const CLIP_ITERATIONS: usize = 3;
+/// Use the mode estimate only while |mean − median| < this × σ (SExtractor): beyond
+/// it the cell is crowded and the median is the safer estimate.
+const MODE_MAX_SKEW: f32 = 0.3;
+/// σ of a normal distribution over the σ of its ±3σ-truncated part.
+const TRUNCATION_CORRECTION: f32 = 1.0 / 0.9865;
+/// Noise floor in pixel-value units, so that a perfectly flat frame still has a
+/// usable (and harmless) noise level.
+const NOISE_FLOOR: f32 = 1e-3;
+
+/// Background level and noise of the binned frame, on a mesh of cells.
+#[derive(Debug, Clone)]
+pub(crate) struct Background {
+    /// Smoothed cell levels, row-major `nx × ny`.
+    level: Vec<f32>,
+    /// Smoothed cell noise (σ of a binned pixel), row-major `nx × ny`.
+    noise: Vec<f32>,
+    nx: usize,
+    ny: usize,
+    /// Size of the binned grid the mesh covers.
+    width: usize,
+    height: usize,
+}
+
+/// A bilinear interpolation position along one axis.
+#[derive(Debug, Clone, Copy)]
+struct Lerp {
+    i0: usize,
+    i1: usize,
+    t: f32,
+    /// d t / d (binned pixel), 0 where the interpolation is clamped.
+    dt: f32,
+}
+
+impl Background {
+    /// Estimates the background of a binned frame.
+    pub(crate) fn estimate(binned: &Grid) -> Self {
+        let nx = (binned.width as f32 / CELL_BINNED as f32).round().max(1.0) as usize;
+        let ny = (binned.height as f32 / CELL_BINNED as f32).round().max(1.0) as usize;
+        let cells: Vec<(f32, f32)> = (0..nx * ny)
+            .into_par_iter()
+            .map_init(Vec::new, |samples, c| {
+                let (cx, cy) = (c % nx, c / nx);
+                let (x0, x1) = (cx * binned.width / nx, (cx + 1) * binned.width / nx);
+                let (y0, y1) = (cy * binned.height / ny, (cy + 1) * binned.height / ny);
+                samples.clear();
+                for y in y0..y1 {
+                    samples.extend_from_slice(&binned.row(y)[x0..x1]);
+                }
+                cell_estimate(samples)
+            })
+            .collect();
+        let level: Vec<f32> = cells.iter().map(|c| c.0).collect();
+        let noise: Vec<f32> = cells.iter().map(|c| c.1).collect();
+        Background {
+            level: median_filter3(&level, nx, ny),
+            noise: median_filter3(&noise, nx, ny),
+            nx,
+            ny,
+            width: binned.width,
+            height: binned.height,
+        }
+    }
+
+    fn lerp(position: f32, n: usize, size: usize) -> Lerp {
+        // Cell i's centre is at (i + 0.5)·size/n − 0.5 binned pixels.
+        let scale = n as f32 / size as f32;
+        let u = (position + 0.5) * scale - 0.5;
+        if n == 1 {
+            return Lerp { i0: 0, i1: 0, t: 0.0, dt: 0.0 };
+        }
+        let clamped = u.clamp(0.0, (n - 1) as f32);
+        let i0 = (clamped.floor() as usize).min(n - 2);
+        let dt = if u == clamped { scale } else { 0.0 };
+        Lerp { i0, i1: i0 + 1, t: clamped - i0 as f32, dt }
+    }
+
+    fn sample(map: &[f32], nx: usize, lx: Lerp, ly: Lerp) -> (f32, f32, f32) {
+        let v00 = map[ly.i0 * nx + lx.i0];
+        let v10 = map[ly.i0 * nx + lx.i1];
+        let v01 = map[ly.i1 * nx + lx.i0];
+        let v11 = map[ly.i1 * nx + lx.i1];
+        let top = v00 + (v10 - v00) * lx.t;
+        let bottom = v01 + (v11 - v01) * lx.t;
+        let value = top + (bottom - top) * ly.t;
+        let dx = ((v10 - v00) * (1.0 - ly.t) + (v11 - v01) * ly.t) * lx.dt;
+        let dy = (bottom - top) * ly.dt;
+        (value, dx, dy)
+    }
+
+    /// Background level and its gradient (per binned pixel), and the noise of a
+    /// binned pixel, at binned position `(x, y)`.
+    pub(crate) fn at_binned(&self, x: f32, y: f32) -> (f32, f32, f32, f32) {
+        let lx = Self::lerp(x, self.nx, self.width);
+        let ly = Self::lerp(y, self.ny, self.height);
+        let (level, dx, dy) = Self::sample(&self.level, self.nx, lx, ly);
+        let (noise, _, _) = Self::sample(&self.noise, self.nx, lx, ly);
+        (level, dx, dy, noise)
+    }
+
+    /// Fills `level` and `noise` with the background of binned row `y`.
+    pub(crate) fn row(&self, y: usize, level: &mut [f32], noise: &mut [f32]) {
+        let ly = Self::lerp(y as f32, self.ny, self.height);
+        for (x, (l, n)) in level.iter_mut().zip(noise.iter_mut()).enumerate() {
+            let lx = Self::lerp(x as f32, self.nx, self.width);
+            *l = Self::sample(&self.level, self.nx, lx, ly).0;
+            *n = Self::sample(&self.noise, self.nx, lx, ly).0;
+        }
+    }
+}
+
+/// Sigma-clipped level and noise of one cell's samples (reordered in place).
+fn cell_estimate(samples: &mut [f32]) -> (f32, f32) {
+    if samples.is_empty() {
+        return (0.0, NOISE_FLOOR);
+    }
+    let mut median = median_of(samples);
+    let mut deviations: Vec<f32> = samples.iter().map(|&v| (v - median).abs()).collect();
+    let mut sigma = 1.4826 * median_of(&mut deviations);
+    let mut mean = median;
+    let mut n_kept = samples.len();
+    for _ in 0..CLIP_ITERATIONS {
+        if sigma <= 0.0 {
+            break;
+        }
+        let (lo, hi) = (median - CLIP_NSIGMA * sigma, median + CLIP_NSIGMA * sigma);
+        // Move the kept values to the front, then take their statistics.
+        n_kept = 0;
+        for i in 0..samples.len() {
+            let v = samples[i];
+            if v >= lo && v <= hi {
+                samples.swap(n_kept, i);
+                n_kept += 1;
+            }
+        }
+        let kept = &mut samples[..n_kept];
+        if kept.len() < 3 {
+            break;
+        }
+        let n = kept.len() as f64;
+        mean = (kept.iter().map(|&v| f64::from(v)).sum::<f64>() / n) as f32;
+        let var = kept.iter().map(|&v| f64::from(v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        sigma = (var.sqrt() as f32) * TRUNCATION_CORRECTION;
+        median = median_of(kept);
+    }
+    let level = if n_kept >= 3 && (mean - median).abs() < MODE_MAX_SKEW * sigma {
+        2.5 * median - 1.5 * mean
+    } else {
+        median
+    };
+    (level, sigma.max(NOISE_FLOOR))
+}
+
+/// Median of `values` (reordered in place; not empty).
+fn median_of(values: &mut [f32]) -> f32 {
+    let mid = values.len() / 2;
+    let odd = values.len() % 2 == 1;
+    let (left, &mut upper, _) = values.select_nth_unstable_by(mid, f32::total_cmp);
+    if odd {
+        upper
+    } else {
+        let lower = left.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        0.5 * (lower + upper)
+    }
+}
+
+/// 3×3 median filter of a mesh (fewer neighbours at the borders).
+fn median_filter3(map: &[f32], nx: usize, ny: usize) -> Vec<f32> {
+    let mut out = vec![0.0; map.len()];
+    let mut window = Vec::with_capacity(9);
+    for y in 0..ny {
+        for x in 0..nx {
+            window.clear();
+            for yy in y.saturating_sub(1)..(y + 2).min(ny) {
+                for xx in x.saturating_sub(1)..(x + 2).min(nx) {
+                    window.push(map[yy * nx + xx]);
+                }
+            }
+            out[y * nx + x] = median_of(&mut window);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks the background of a grid made by `f` at a few positions (noise NaN:
+    /// not checked).
+    fn check(width: usize, height: usize, f: impl Fn(usize, usize) -> f32, expect: &[(f32, f32, f32, f32)]) {
+        let data = (0..width * height).map(|i| f(i % width, i / width)).collect();
+        let bg = Background::estimate(&Grid { data, width, height });
+        for &(x, y, level, noise) in expect {
+            let (l, _, _, n) = bg.at_binned(x, y);
+            assert!((l - level).abs() < 1e-3 * level.abs().max(1.0), "level at ({x},{y}): {l} vs {level}");
+            if !noise.is_nan() {
+                assert!((n - noise).abs() < 1e-3 * noise.max(1.0), "noise at ({x},{y}): {n} vs {noise}");
+            }
+        }
+    }
+
+    #[test]
+    fn flat_frame_has_flat_background_and_floor_noise() {
+        check(100, 70, |_, _| 500.0, &[(0.0, 0.0, 500.0, NOISE_FLOOR), (99.0, 69.0, 500.0, NOISE_FLOOR)]);
+    }
+
+    #[test]
+    fn tiny_frame_is_one_cell() {
+        check(5, 3, |_, _| 7.0, &[(2.0, 1.0, 7.0, NOISE_FLOOR)]);
+    }
+
+    #[test]
+    fn linear_gradient_is_followed_between_cell_centres() {
+        // Each cell's level is its mean x: exact for a linear ramp inside the mesh.
+        check(
+            256,
+            256,
+            |x, _| 100.0 + x as f32,
+            &[(47.5, 100.0, 147.5, f32::NAN), (128.0, 30.0, 228.0, f32::NAN)],
+        );
+    }
+
+    #[test]
+    fn interpolation_reports_gradient() {
+        let data = (0..256 * 256).map(|i| 10.0 + 0.5 * (i / 256) as f32).collect();
+        let bg = Background::estimate(&Grid { data, width: 256, height: 256 });
+        let (_, dx, dy, _) = bg.at_binned(100.0, 100.0);
+        assert!(dx.abs() < 1e-4 && (dy - 0.5).abs() < 1e-4, "{dx} {dy}");
+    }
+}

@@ -1,0 +1,187 @@
+//! Step 4: star candidates: matched filter, threshold, local maxima, merging.
+//!
+//! On the binned grid: subtract the background and divide by its noise, convolve
+//! with a Gaussian (separable), so that each value is a signal-to-noise ratio of
+//! the matched filter; keep local maxima above the threshold; drop a maximum that
+//! is joined to a brighter one without a real dip between them (noise on one
+//! star's slope), keep it when the dip is real (a blended pair).
+
+use rayon::prelude::*;
+
+use crate::background::Background;
+use crate::bin::Grid;
+
+/// Frames smaller than this (either side, frame pixels) get no star detection.
+pub(crate) const MIN_FRAME_SIZE: usize = 16;
+/// σ of the Gaussian filter in binned pixels (2 frame pixels; with the 2×2 bin
+/// box it keeps ≥ 80 % of the optimal SNR for stars of σ 1 to 4 frame pixels).
+const KERNEL_SIGMA_BINNED: f32 = 1.0;
+/// Half-width of the filter in binned pixels (3σ).
+const KERNEL_RADIUS: usize = 3;
+/// Maxima closer than this (binned pixels) are tested for a dip between them.
+const MERGE_RADIUS_BINNED: f32 = 10.0;
+/// A fainter maximum is a separate star only if the filtered S/N dips by at least
+/// this much between it and the brighter one (the filtered noise is 1).
+const MERGE_MIN_DIP: f32 = 3.0;
+
+/// A detected maximum, in frame pixel coordinates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate {
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    /// Peak value of the matched-filter S/N.
+    pub(crate) snr: f32,
+}
+
+/// Finds star candidates on the binned frame.
+pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> Vec<Candidate> {
+    let snr = matched_filter(binned, background);
+    let mut maxima = local_maxima(&snr, nsigma);
+    maxima.sort_by(|a, b| b.snr.total_cmp(&a.snr));
+    merge(&snr, maxima)
+}
+
+/// The normalised 1-D Gaussian filter.
+fn kernel() -> [f32; 2 * KERNEL_RADIUS + 1] {
+    let mut k = [0.0; 2 * KERNEL_RADIUS + 1];
+    for (i, v) in k.iter_mut().enumerate() {
+        let d = i as f32 - KERNEL_RADIUS as f32;
+        *v = (-0.5 * d * d / (KERNEL_SIGMA_BINNED * KERNEL_SIGMA_BINNED)).exp();
+    }
+    let sum: f32 = k.iter().sum();
+    k.iter_mut().for_each(|v| *v /= sum);
+    k
+}
+
+/// Background-subtracted, noise-normalised, Gaussian-filtered binned frame, scaled
+/// so that white noise comes out with unit σ: each value is an S/N.
+fn matched_filter(binned: &Grid, background: &Background) -> Grid {
+    let (w, h) = (binned.width, binned.height);
+    let k = kernel();
+    // ‖k‖ of the separable 2-D kernel is Σ k1².
+    let norm = 1.0 / k.iter().map(|v| v * v).sum::<f32>();
+    let mut horizontal = vec![0.0f32; w * h];
+    horizontal.par_chunks_mut(w).enumerate().for_each_init(
+        || (vec![0.0f32; w], vec![0.0f32; w], vec![0.0f32; w + 2 * KERNEL_RADIUS]),
+        |(level, noise, padded), (y, out)| {
+            background.row(y, level, noise);
+            let src = binned.row(y);
+            for x in 0..w {
+                padded[x + KERNEL_RADIUS] = (src[x] - level[x]) / noise[x];
+            }
+            for i in 0..KERNEL_RADIUS {
+                padded[i] = padded[KERNEL_RADIUS];
+                padded[w + KERNEL_RADIUS + i] = padded[w + KERNEL_RADIUS - 1];
+            }
+            for (x, o) in out.iter_mut().enumerate() {
+                *o = k.iter().zip(&padded[x..x + 2 * KERNEL_RADIUS + 1]).map(|(a, b)| a * b).sum();
+            }
+        },
+    );
+    let mut data = vec![0.0f32; w * h];
+    data.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        out.fill(0.0);
+        for (i, &kv) in k.iter().enumerate() {
+            let yy = (y + i).saturating_sub(KERNEL_RADIUS).min(h - 1);
+            let src = &horizontal[yy * w..(yy + 1) * w];
+            let kv = kv * norm;
+            out.iter_mut().zip(src).for_each(|(o, s)| *o += kv * s);
+        }
+    });
+    Grid { data, width: w, height: h }
+}
+
+/// Local maxima (strict against earlier neighbours in raster order, ≥ later ones,
+/// so a plateau yields one) at or above `nsigma`, refined by parabolas.
+fn local_maxima(snr: &Grid, nsigma: f32) -> Vec<Candidate> {
+    let (w, h) = (snr.width, snr.height);
+    if w < 3 || h < 3 {
+        return Vec::new();
+    }
+    (1..h - 1)
+        .into_par_iter()
+        .flat_map_iter(|y| {
+            let (up, row, down) = (snr.row(y - 1), snr.row(y), snr.row(y + 1));
+            (1..w - 1).filter_map(move |x| {
+                let c = row[x];
+                let is_max = c >= nsigma
+                    && c > up[x - 1]
+                    && c > up[x]
+                    && c > up[x + 1]
+                    && c > row[x - 1]
+                    && c >= row[x + 1]
+                    && c >= down[x - 1]
+                    && c >= down[x]
+                    && c >= down[x + 1];
+                is_max.then(|| {
+                    let dx = parabola_offset(row[x - 1], c, row[x + 1]);
+                    let dy = parabola_offset(up[x], c, down[x]);
+                    Candidate { x: 2.0 * (x as f32 + dx) + 0.5, y: 2.0 * (y as f32 + dy) + 0.5, snr: c }
+                })
+            })
+        })
+        .collect()
+}
+
+/// Offset of the vertex of the parabola through (-1, a), (0, b), (1, c), in [-0.5, 0.5].
+fn parabola_offset(a: f32, b: f32, c: f32) -> f32 {
+    let curvature = a - 2.0 * b + c;
+    if curvature < 0.0 { (0.5 * (a - c) / curvature).clamp(-0.5, 0.5) } else { 0.0 }
+}
+
+/// Drops maxima (sorted by decreasing S/N) that have no real dip between them and
+/// a brighter kept maximum.
+fn merge(snr: &Grid, maxima: Vec<Candidate>) -> Vec<Candidate> {
+    let bucket = 2.0 * MERGE_RADIUS_BINNED; // frame pixels
+    let nbx = (snr.width * 2) / bucket as usize + 1;
+    let nby = (snr.height * 2) / bucket as usize + 1;
+    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); nbx * nby];
+    let mut kept: Vec<Candidate> = Vec::with_capacity(maxima.len());
+    for cand in maxima {
+        let (bx, by) = ((cand.x / bucket) as usize, (cand.y / bucket) as usize);
+        let mut merged = false;
+        'search: for yy in by.saturating_sub(1)..(by + 2).min(nby) {
+            for xx in bx.saturating_sub(1)..(bx + 2).min(nbx) {
+                for &k in &buckets[yy * nbx + xx] {
+                    let other: Candidate = kept[k];
+                    let d = ((cand.x - other.x).powi(2) + (cand.y - other.y).powi(2)).sqrt();
+                    if d < bucket && cand.snr - min_between(snr, &cand, &other) < MERGE_MIN_DIP {
+                        merged = true;
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if !merged {
+            buckets[by.min(nby - 1) * nbx + bx.min(nbx - 1)].push(kept.len());
+            kept.push(cand);
+        }
+    }
+    kept
+}
+
+/// Smallest filtered S/N on the segment between two candidates (sampled every
+/// half binned pixel, bilinearly).
+fn min_between(snr: &Grid, a: &Candidate, b: &Candidate) -> f32 {
+    let (ax, ay) = ((a.x - 0.5) / 2.0, (a.y - 0.5) / 2.0);
+    let (bx, by) = ((b.x - 0.5) / 2.0, (b.y - 0.5) / 2.0);
+    let steps = ((((bx - ax).powi(2) + (by - ay).powi(2)).sqrt()) * 2.0).ceil().max(1.0) as usize;
+    (0..=steps)
+        .map(|i| {
+            let t = i as f32 / steps as f32;
+            bilinear(snr, ax + t * (bx - ax), ay + t * (by - ay))
+        })
+        .fold(f32::INFINITY, f32::min)
+}
+
+fn bilinear(g: &Grid, x: f32, y: f32) -> f32 {
+    let x = x.clamp(0.0, (g.width - 1) as f32);
+    let y = y.clamp(0.0, (g.height - 1) as f32);
+    let (x0, y0) =
+        ((x as usize).min(g.width.saturating_sub(2)), (y as usize).min(g.height.saturating_sub(2)));
+    let (x1, y1) = ((x0 + 1).min(g.width - 1), (y0 + 1).min(g.height - 1));
+    let (tx, ty) = (x - x0 as f32, y - y0 as f32);
+    let top = g.at(x0, y0) + (g.at(x1, y0) - g.at(x0, y0)) * tx;
+    let bottom = g.at(x0, y1) + (g.at(x1, y1) - g.at(x0, y1)) * tx;
+    top + (bottom - top) * ty
+}

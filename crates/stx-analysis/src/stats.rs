@@ -1,0 +1,200 @@
+//! Step 1: exact statistics of the raw pixel values.
+//!
+//! `u16` frames: one parallel pass builds a 65 536-bin histogram per chunk of
+//! rows; the chunks' histograms are merged and every statistic is read off the
+//! merged histogram with integer arithmetic, so they are exact (the variance
+//! up to the final division). `f32` frames: parallel sums and an O(n) selection
+//! for the median.
+
+use rayon::prelude::*;
+
+use crate::frame::{Frame, Pixel};
+
+/// Rows per work item of the histogram pass: big enough that merging the
+/// 65 536-bin histograms (256 KiB each) costs little beside filling them.
+const HISTOGRAM_CHUNK_PIXELS: usize = 1 << 21;
+
+/// Statistics of the raw pixel values of a frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameStats {
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Exact median; the mean of the two middle values for an even count.
+    pub median: f64,
+    /// Population standard deviation (divides by n).
+    pub std_dev: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// Statistics of a frame.
+pub(crate) fn frame_stats<P: Pixel>(frame: &Frame<'_, P>) -> FrameStats {
+    P::stats(frame.pixels(), frame.width())
+}
+
+/// Exact statistics of `u16` pixels through a merged histogram.
+pub(crate) fn stats_u16(pixels: &[u16], width: usize) -> FrameStats {
+    let chunk = (HISTOGRAM_CHUNK_PIXELS / width.max(1)).max(1) * width.max(1);
+    let histogram = pixels
+        .par_chunks(chunk)
+        .map(chunk_histogram)
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+            a
+        })
+        .unwrap_or_else(|| vec![0; 1 << 16]);
+    stats_from_histogram(&histogram)
+}
+
+/// Histogram of one chunk. Four interleaved sub-histograms break the
+/// store-to-load dependency between neighbouring pixels of equal value (the sky
+/// is a few hundred values at most), which otherwise serialises the increments.
+fn chunk_histogram(pixels: &[u16]) -> Vec<u64> {
+    let mut sub = vec![0u32; 4 << 16];
+    let (a, rest) = sub.split_at_mut(1 << 16);
+    let (b, rest) = rest.split_at_mut(1 << 16);
+    let (c, d) = rest.split_at_mut(1 << 16);
+    let mut quads = pixels.chunks_exact(4);
+    for q in &mut quads {
+        a[usize::from(q[0])] += 1;
+        b[usize::from(q[1])] += 1;
+        c[usize::from(q[2])] += 1;
+        d[usize::from(q[3])] += 1;
+    }
+    for &p in quads.remainder() {
+        a[usize::from(p)] += 1;
+    }
+    (0..1 << 16).map(|v| u64::from(a[v]) + u64::from(b[v]) + u64::from(c[v]) + u64::from(d[v])).collect()
+}
+
+/// Reads mean, variance, median, min and max off a histogram with a non-zero total.
+fn stats_from_histogram(histogram: &[u64]) -> FrameStats {
+    let (mut n, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
+    for (v, &count) in histogram.iter().enumerate() {
+        let (v, count) = (v as u128, u128::from(count));
+        n += count;
+        sum += v * count;
+        sum_sq += v * v * count;
+    }
+    let min = histogram.iter().position(|&c| c > 0).unwrap_or(0);
+    let max = histogram.iter().rposition(|&c| c > 0).unwrap_or(0);
+    // Exact: n·Σv² − (Σv)² is an integer ≥ 0.
+    let variance = (n * sum_sq - sum * sum) as f64 / (n as f64 * n as f64);
+    let lower = value_at_rank(histogram, ((n - 1) / 2) as u64);
+    let upper = value_at_rank(histogram, (n / 2) as u64);
+    FrameStats {
+        mean: sum as f64 / n as f64,
+        median: (lower as f64 + upper as f64) / 2.0,
+        std_dev: variance.sqrt(),
+        min: min as f64,
+        max: max as f64,
+    }
+}
+
+/// The value of rank `rank` (0-based, ascending) in a histogram.
+fn value_at_rank(histogram: &[u64], rank: u64) -> usize {
+    let mut seen = 0;
+    for (v, &count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen > rank {
+            return v;
+        }
+    }
+    histogram.len() - 1
+}
+
+/// Statistics of finite `f32` pixels: f64 sums (two passes for the variance) and
+/// an O(n) selection for the exact median.
+pub(crate) fn stats_f32(pixels: &[f32]) -> FrameStats {
+    let n = pixels.len() as f64;
+    let (sum, min, max) = pixels
+        .par_chunks(1 << 16)
+        .map(|c| {
+            c.iter().fold((0.0f64, f32::INFINITY, f32::NEG_INFINITY), |(s, lo, hi), &p| {
+                (s + f64::from(p), lo.min(p), hi.max(p))
+            })
+        })
+        .reduce(|| (0.0, f32::INFINITY, f32::NEG_INFINITY), |a, b| (a.0 + b.0, a.1.min(b.1), a.2.max(b.2)));
+    let mean = sum / n;
+    let sum_sq: f64 = pixels
+        .par_chunks(1 << 16)
+        .map(|c| c.iter().map(|&p| (f64::from(p) - mean).powi(2)).sum::<f64>())
+        .sum();
+    let mut sorted = pixels.to_vec();
+    let mid = sorted.len() / 2;
+    let (left, &mut upper, _) = sorted.select_nth_unstable_by(mid, f32::total_cmp);
+    let median = if pixels.len() % 2 == 1 {
+        f64::from(upper)
+    } else {
+        let lower = left.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        (f64::from(lower) + f64::from(upper)) / 2.0
+    };
+    FrameStats { mean, median, std_dev: (sum_sq / n).sqrt(), min: f64::from(min), max: f64::from(max) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks the statistics of both pixel paths against a naive computation.
+    fn check(values: &[u16], width: usize) {
+        let n = values.len() as f64;
+        let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let var = values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n;
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        let median = (f64::from(sorted[(sorted.len() - 1) / 2]) + f64::from(sorted[sorted.len() / 2])) / 2.0;
+        let expect = FrameStats {
+            mean,
+            median,
+            std_dev: var.sqrt(),
+            min: f64::from(sorted[0]),
+            max: f64::from(*sorted.last().unwrap()),
+        };
+        let floats: Vec<f32> = values.iter().map(|&v| f32::from(v)).collect();
+        for got in [stats_u16(values, width), stats_f32(&floats)] {
+            assert_eq!(got.median, expect.median);
+            assert_eq!((got.min, got.max), (expect.min, expect.max));
+            assert!(
+                (got.mean - expect.mean).abs() <= 1e-9 * expect.mean.abs().max(1.0),
+                "{got:?} {expect:?}"
+            );
+            assert!(
+                (got.std_dev - expect.std_dev).abs() <= 1e-9 * expect.std_dev.max(1.0),
+                "{got:?} {expect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn single_pixel() {
+        check(&[7], 1);
+    }
+
+    #[test]
+    fn even_count_median_is_mean_of_middle_two() {
+        check(&[1, 2, 3, 10], 2);
+        check(&[0, 65535], 2);
+    }
+
+    #[test]
+    fn extremes_and_constant() {
+        check(&[65535; 12], 3);
+        check(&[0; 9], 3);
+        check(&[0, 65535, 0, 65535, 1], 5);
+    }
+
+    #[test]
+    fn large_pseudo_random_frame_spans_chunks() {
+        let mut x = 12345u32;
+        let values: Vec<u16> = (0..3_000_001)
+            .map(|_| {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (x >> 16) as u16
+            })
+            .collect();
+        check(&values, 1001);
+    }
+}
