@@ -51,13 +51,54 @@ CREATE TABLE file_counter (next_number INTEGER NOT NULL) STRICT;
 INSERT INTO file_counter VALUES (0);
 ";
 
-/// The columns [`stored_from_row`] reads, in its order.
-pub(crate) const COLUMNS: &str = "seq, type_seq, filename, image_type, exposure_time_s, filter, rms_text, \
-     temperature_c, camera_name, gain, pixel_offset, date_unix_us, date_utc_offset_s, telescope_name, \
-     focal_length_mm, stdev, mean, median, stars, hfr, is_bayered, target_name, pixel_min, pixel_max, hfr_stdev";
+/// `SELECT` of the columns [`stored_from_row`] reads, in its order, `FROM images`,
+/// then the rest of the statement: a macro so every statement is one literal.
+macro_rules! select_records {
+    ($($rest:literal),*) => {
+        concat!(
+            "SELECT seq, type_seq, filename, image_type, exposure_time_s, filter, rms_text, temperature_c, \
+             camera_name, gain, pixel_offset, date_unix_us, date_utc_offset_s, telescope_name, focal_length_mm, \
+             stdev, mean, median, stars, hfr, is_bayered, target_name, pixel_min, pixel_max, hfr_stdev \
+             FROM images ",
+            $($rest),*
+        )
+    };
+}
 
-/// How many columns [`COLUMNS`] names.
-pub(crate) const COLUMN_COUNT: usize = 25;
+/// A read the API makes, in its two forms: over all images, and over those of one
+/// type, which is then parameter `?1`. An index, where there is one, is the last
+/// parameter.
+pub(crate) struct Query {
+    /// Over all images.
+    pub(crate) all: &'static str,
+    /// Over the images of one type.
+    pub(crate) typed: &'static str,
+}
+
+/// How many images: positions are dense, so the last position + 1, read from the end
+/// of an index (`max` of an indexed column) instead of counting every row.
+pub(crate) const COUNT: Query = Query {
+    all: "SELECT coalesce(max(seq), -1) + 1 FROM images",
+    typed: "SELECT coalesce(max(type_seq), -1) + 1 FROM images WHERE image_type = ?1",
+};
+
+/// The image at a position: one index lookup, whatever the position.
+pub(crate) const GET: Query = Query {
+    all: select_records!("WHERE seq = ?1"),
+    typed: select_records!("WHERE image_type = ?1 AND type_seq = ?2"),
+};
+
+/// The newest image: the last entry of an index.
+pub(crate) const NEWEST: Query = Query {
+    all: select_records!("ORDER BY seq DESC LIMIT 1"),
+    typed: select_records!("WHERE image_type = ?1 ORDER BY type_seq DESC LIMIT 1"),
+};
+
+/// Every image, oldest first.
+pub(crate) const ALL: Query = Query {
+    all: select_records!("ORDER BY seq"),
+    typed: select_records!("WHERE image_type = ?1 ORDER BY type_seq"),
+};
 
 /// Sets the connection up the way every connection of a history must be.
 ///
@@ -168,7 +209,7 @@ pub(crate) fn insert(
 
 /// The record stored under `frame_key`, if any.
 pub(crate) fn find_by_key(conn: &Connection, frame_key: &str) -> Result<Option<StoredImage>, Error> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM images WHERE frame_key = ?1"))?;
+    let mut stmt = conn.prepare_cached(select_records!("WHERE frame_key = ?1"))?;
     Ok(stmt.query_row([frame_key], stored_from_row).optional()?)
 }
 
@@ -207,7 +248,12 @@ pub(crate) fn is_dense(conn: &Connection) -> Result<bool, Error> {
     Ok(dense)
 }
 
-/// Reads a row selected with [`COLUMNS`].
+/// The record with rowid `id`.
+pub(crate) fn record_by_id(conn: &Connection, id: i64) -> Result<ImageRecord, Error> {
+    Ok(conn.query_row(select_records!("WHERE id = ?1"), [id], stored_from_row)?.record)
+}
+
+/// Reads a row selected with `select_records!`.
 pub(crate) fn stored_from_row(r: &Row<'_>) -> rusqlite::Result<StoredImage> {
     let type_name: String = r.get(3)?;
     let image_type =
@@ -269,4 +315,42 @@ pub(crate) fn to_sql_int(n: u64) -> i64 {
 
 fn to_index(n: i64) -> Result<u64, Error> {
     u64::try_from(n).map_err(|_| Error::corrupt(format!("negative position {n}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The point queries must stay index lookups: a full scan would still pass every
+    /// functional test and only show at 100 000 records.
+    #[test]
+    fn point_queries_search_an_index_and_all_reads_in_index_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let unbound = vec![rusqlite::types::Value::Null; stmt.parameter_count()];
+            let details: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(unbound), |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            details.join("; ")
+        };
+        for q in [&COUNT, &GET, &NEWEST] {
+            for sql in [q.all, q.typed] {
+                let plan = plan(sql);
+                assert!(!plan.contains("SCAN") || plan.contains("USING"), "{sql}: {plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
+            }
+        }
+        assert_eq!(plan(GET.all), "SEARCH images USING INDEX images_seq (seq=?)");
+        assert_eq!(
+            plan(GET.typed),
+            "SEARCH images USING INDEX images_type_seq (image_type=? AND type_seq=?)"
+        );
+        for sql in [ALL.all, ALL.typed] {
+            assert!(!plan(sql).contains("TEMP B-TREE"), "{sql}: {}", plan(sql));
+        }
+    }
 }

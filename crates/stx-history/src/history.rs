@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use rusqlite::{Connection, OpenFlags, Params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
-use crate::db::{self, COLUMNS};
+use crate::db::{self, Query};
 use crate::files::{self, IMAGES_DIR, Published, TEMP_PREFIX};
 use crate::{Error, ErrorKind, ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
 
@@ -202,24 +203,20 @@ impl History {
         let mut on_disk: BTreeMap<String, u64> = image_files(&self.images)?.into_iter().collect();
 
         let tx = writer.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let recorded: Vec<(i64, StoredImage)> = tx
-            .prepare(&format!("SELECT {COLUMNS}, id FROM images ORDER BY id"))?
-            .query_map([], |r| Ok((r.get(db::COLUMN_COUNT)?, db::stored_from_row(r)?)))?
+        let recorded: Vec<(i64, String)> = tx
+            .prepare("SELECT id, filename FROM images ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        let mut removed_ids = Vec::new();
-        for (id, stored) in recorded {
-            if on_disk.remove(&stored.record.filename).is_none() {
-                removed_ids.push(id);
-                report.removed_records.push(stored.record);
-            }
+        let missing: Vec<i64> = recorded
+            .into_iter()
+            .filter(|(_, name)| on_disk.remove(name).is_none())
+            .map(|(id, _)| id)
+            .collect();
+        for &id in &missing {
+            report.removed_records.push(db::record_by_id(&tx, id)?);
+            tx.execute("DELETE FROM images WHERE id = ?1", [id])?;
         }
-        {
-            let mut delete = tx.prepare("DELETE FROM images WHERE id = ?1")?;
-            for id in &removed_ids {
-                delete.execute([id])?;
-            }
-        }
-        if !removed_ids.is_empty() || !db::is_dense(&tx)? {
+        if !missing.is_empty() || !db::is_dense(&tx)? {
             db::renumber(&tx)?;
         }
         tx.commit()?;
@@ -232,72 +229,30 @@ impl History {
 
     /// How many images there are, of `filter`'s type or of every type.
     pub fn count(&self, filter: Option<ImageType>) -> Result<u64, Error> {
-        // Positions are dense, so the count is the last position + 1: read from the
-        // end of an index instead of counting every row.
-        let n: i64 = match filter {
-            None => self.read_one("SELECT coalesce(max(seq), -1) + 1 FROM images", [], |r| r.get(0))?,
-            Some(t) => self.read_one(
-                "SELECT coalesce(max(type_seq), -1) + 1 FROM images WHERE image_type = ?1",
-                [t.wire_name()],
-                |r| r.get(0),
-            )?,
-        }
-        .unwrap_or(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        let n: Option<i64> = self.read_one(&db::COUNT, filter, None, |r| r.get(0))?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
     }
 
     /// The image at position `index` (0 = oldest) among all images, or among those of
     /// `filter`'s type; `None` when there are not that many.
     pub fn get(&self, index: u64, filter: Option<ImageType>) -> Result<Option<ImageRecord>, Error> {
-        let index = db::to_sql_int(index);
-        let found = match filter {
-            None => self.read_one(
-                &format!("SELECT {COLUMNS} FROM images WHERE seq = ?1"),
-                [index],
-                db::stored_from_row,
-            )?,
-            Some(t) => self.read_one(
-                &format!("SELECT {COLUMNS} FROM images WHERE image_type = ?1 AND type_seq = ?2"),
-                rusqlite::params![t.wire_name(), index],
-                db::stored_from_row,
-            )?,
-        };
+        let found = self.read_one(&db::GET, filter, Some(db::to_sql_int(index)), db::stored_from_row)?;
         Ok(found.map(|s| s.record))
     }
 
     /// The newest image, of `filter`'s type or of any; `None` when there is none.
     pub fn newest(&self, filter: Option<ImageType>) -> Result<Option<ImageRecord>, Error> {
-        let found = match filter {
-            None => self.read_one(
-                &format!("SELECT {COLUMNS} FROM images ORDER BY seq DESC LIMIT 1"),
-                [],
-                db::stored_from_row,
-            )?,
-            Some(t) => self.read_one(
-                &format!("SELECT {COLUMNS} FROM images WHERE image_type = ?1 ORDER BY type_seq DESC LIMIT 1"),
-                [t.wire_name()],
-                db::stored_from_row,
-            )?,
-        };
-        Ok(found.map(|s| s.record))
+        Ok(self.read_one(&db::NEWEST, filter, None, db::stored_from_row)?.map(|s| s.record))
     }
 
     /// Every image, of `filter`'s type or of any, oldest first.
     pub fn all(&self, filter: Option<ImageType>) -> Result<Vec<ImageRecord>, Error> {
         self.with_reader(|conn| {
-            let (sql, ty) = match filter {
-                None => (format!("SELECT {COLUMNS} FROM images ORDER BY seq"), None),
-                Some(t) => (
-                    format!("SELECT {COLUMNS} FROM images WHERE image_type = ?1 ORDER BY type_seq"),
-                    Some(t.wire_name()),
-                ),
-            };
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows: rusqlite::Result<Vec<ImageRecord>> = match ty {
-                None => stmt.query_map([], db::stored_from_row)?.map(|s| s.map(|s| s.record)).collect(),
-                Some(t) => stmt.query_map([t], db::stored_from_row)?.map(|s| s.map(|s| s.record)).collect(),
-            };
-            Ok(rows?)
+            let (sql, params) = bind(&db::ALL, filter, None);
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows =
+                stmt.query_map(params_from_iter(params), |r| db::stored_from_row(r).map(|s| s.record))?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
     }
 
@@ -324,16 +279,30 @@ impl History {
         f(&conn)
     }
 
-    /// The first row of a cached query, if any.
+    /// The first row of `query` in the form for `filter`, if any.
     fn read_one<T>(
         &self,
-        sql: &str,
-        params: impl Params,
+        query: &Query,
+        filter: Option<ImageType>,
+        index: Option<i64>,
         map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Option<T>, Error> {
-        use rusqlite::OptionalExtension;
-        self.with_reader(|conn| Ok(conn.prepare_cached(sql)?.query_row(params, map).optional()?))
+        let (sql, params) = bind(query, filter, index);
+        self.with_reader(|conn| {
+            Ok(conn.prepare_cached(sql)?.query_row(params_from_iter(params), map).optional()?)
+        })
     }
+}
+
+/// The form of `query` for `filter`, and its parameters: the type if filtered, then
+/// the index if any.
+fn bind(query: &Query, filter: Option<ImageType>, index: Option<i64>) -> (&'static str, Vec<Value>) {
+    let (sql, mut params) = match filter {
+        None => (query.all, Vec::new()),
+        Some(t) => (query.typed, vec![Value::Text(t.wire_name().to_owned())]),
+    };
+    params.extend(index.map(Value::Integer));
+    (sql, params)
 }
 
 /// The image files (final names this crate gives) in `images`, with their numbers.
