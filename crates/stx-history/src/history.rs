@@ -20,9 +20,10 @@ const DATABASE_FILE: &str = "history.sqlite3";
 /// for one another; a handful covers the HTTP handlers of a small server.
 const READERS: usize = 4;
 
-/// How many file numbers [`History::store`] tries when names are taken, which only
-/// happens when a crash left files the counter had not yet counted and
-/// [`History::reconcile`] was not run.
+/// How many file numbers [`History::store`] tries when names are taken. That only
+/// happens when a crashed store left its temp file under the next number and
+/// [`History::reconcile`] has not run yet, or when someone else put a file in
+/// `images/` after [`History::open`] counted them.
 const NAME_ATTEMPTS: usize = 64;
 
 /// A durable image history in one directory: `images/` holds the FITS files,
@@ -71,8 +72,12 @@ impl History {
         let dir = dir.as_ref();
         let images = dir.join(IMAGES_DIR);
         fs::create_dir_all(&images).map_err(Error::io(&images))?;
-        // Make `images/` itself survive power loss before anything goes in it.
+        // Make `images/` and the history's directory themselves survive power loss
+        // before anything goes in them: an fsynced file in a directory whose own
+        // entry was lost is lost too.
         files::sync_dir(dir)?;
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        files::sync_dir(parent)?;
         let db_path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&db_path)?;
         db::configure(&conn)?;
