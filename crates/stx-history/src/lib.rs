@@ -7,6 +7,26 @@
 //! [`History::reconcile`] it once at start-up, then [`History::store`] frames and
 //! query them from any thread.
 //!
+//! ```
+//! use stx_history::{History, ImageType};
+//! # fn main() -> Result<(), stx_history::Error> {
+//! # let temp = tempfile::tempdir().unwrap();
+//! # let data_dir = temp.path();
+//! let history = History::open(data_dir)?;
+//! let report = history.reconcile()?;
+//! for orphan in &report.orphans {
+//!     // A real caller re-measures the file and calls `history.adopt(orphan, info)`.
+//!     history.remove_orphan(orphan)?;
+//! }
+//! assert_eq!(history.count(Some(ImageType::Flat))?, 0);
+//! assert_eq!(history.newest(None)?, None);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every call blocks on disk I/O (a store waits for three fsyncs): from async code,
+//! call it through `spawn_blocking`.
+//!
 //! This crate knows nothing of JSON or HTTP: its types derive no `Serialize`, and the
 //! server builds the API's JSON from them by hand, so the wire format is decided in
 //! one place and a field added here cannot change it by accident.

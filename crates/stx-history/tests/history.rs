@@ -387,3 +387,23 @@ fn stores_and_queries_from_many_threads() {
     }
     assert_eq!(files_in(dir.path()).len(), 45);
 }
+
+#[test]
+fn reconcile_repairs_positions_with_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = store_mix(&History::open(dir.path()).unwrap());
+    // Positions with a gap and a duplicate, as an older program or a hand edit
+    // could leave them.
+    let db = rusqlite::Connection::open(dir.path().join("history.sqlite3")).unwrap();
+    db.execute("UPDATE images SET seq = seq + 10, type_seq = type_seq + 3 WHERE seq = 3", []).unwrap();
+    db.execute("UPDATE images SET seq = 0 WHERE seq = 1", []).unwrap();
+    drop(db);
+
+    let history = History::open(dir.path()).unwrap();
+    assert_eq!(history.reconcile().unwrap(), Default::default());
+    assert_eq!(history.count(None).unwrap(), 7);
+    for (i, r) in records.iter().enumerate() {
+        assert!(same(&history.get(i as u64, None).unwrap(), &Some(r.clone())));
+    }
+    assert!(same(&history.get(1, Some(ImageType::Light)).unwrap(), &Some(records[3].clone())));
+}
