@@ -27,17 +27,17 @@ impl Backend {
     }
 
     /// The simulated camera's fault controls, if the camera is simulated.
-    pub fn faults(&self) -> Option<&Faults> {
+    pub fn faults(&self) -> Option<Faults> {
         self.sim.as_deref().map(SimCamera::faults)
     }
 
     /// How long to hold each STX answer (the "slow answers" fault).
     pub(crate) fn answer_delay(&self) -> Option<Duration> {
-        self.faults().map(Faults::answer_delay).filter(|d| !d.is_zero())
+        self.faults().map(|f| f.answer_delay()).filter(|d| !d.is_zero())
     }
 
     /// Whether to cut this download short (the "dropped mid-download" fault, one-shot).
     pub(crate) fn take_drop_download(&self) -> bool {
-        self.faults().is_some_and(Faults::take_drop_download)
+        self.faults().is_some_and(|f| f.take_drop_download())
     }
 }

@@ -55,8 +55,8 @@ pub enum StartError {
         source: std::io::Error,
     },
     /// The simulated camera could not be built.
-    #[error("cannot start the simulated camera: {0}")]
-    Camera(#[from] stx_camera::Error),
+    #[error(transparent)]
+    Camera(#[from] stx_camera::sim::SimError),
 }
 
 /// A running stxd.
@@ -84,7 +84,8 @@ impl Stxd {
         let listener = TcpListener::bind(config.stx_listen)
             .await
             .map_err(|source| StartError::Bind { addr: config.stx_listen, source })?;
-        let stx_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.stx_listen, source })?;
+        let stx_addr =
+            listener.local_addr().map_err(|source| StartError::Bind { addr: config.stx_listen, source })?;
         let (shutdown, stop) = watch::channel(false);
         let stx_task = tokio::spawn(crate::stx_http::serve(listener, backend.clone(), stop));
         Ok(Stxd { stx_addr, backend, shutdown, stx_task })

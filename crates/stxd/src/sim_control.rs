@@ -11,12 +11,23 @@
 //! | `/sim/faults/drop-download` | the next `.bin`/`.FIT` download is cut off halfway |
 //! | `/sim/faults/clear` | all of the above off |
 
-use stx_camera::sim::{Faults, WheelFault};
+use stx_camera::sim::Faults;
 use stx_protocol::Ccd;
 use stx_protocol::reply::Reply;
 use stx_protocol::request::RawRequest;
 
 use crate::backend::Backend;
+
+/// What the filter wheel should do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WheelFault {
+    /// Present and answering.
+    None,
+    /// Not found (0x8000100c).
+    Absent,
+    /// Found but not answering (0x8000100d).
+    Failing,
+}
 
 /// One `/sim/…` request, read.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,8 +52,8 @@ pub(crate) fn answer(backend: &Backend, target: &str) -> Option<Reply> {
     };
     Some(match parse(&raw) {
         Ok(action) => {
-            apply(faults, &action);
-            Reply::values(describe(faults))
+            apply(&faults, &action);
+            Reply::values(describe(&faults))
         }
         Err(reply) => reply,
     })
@@ -57,18 +68,22 @@ pub(crate) fn parse(raw: &RawRequest) -> Result<SimAction, Reply> {
     let bad = |what: &str| Err(Reply::malformed(what));
     Ok(match path.trim_end_matches('/') {
         "/sim/faults" => SimAction::List,
-        "/sim/faults/exposure-error" => SimAction::ExposureError(match param(raw, "ccd").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("imager") => Ccd::Imager,
-            Some("guider") => Ccd::Guider,
-            Some("extguider") => Ccd::ExtGuider,
-            Some(_) => return bad("ccd must be imager, guider or extguider."),
-        }),
-        "/sim/faults/filter-wheel" => SimAction::FilterWheel(match param(raw, "mode").map(str::to_ascii_lowercase).as_deref() {
-            Some("ok") => WheelFault::None,
-            Some("absent") => WheelFault::Absent,
-            Some("failing") => WheelFault::Failing,
-            _ => return bad("mode must be ok, absent or failing."),
-        }),
+        "/sim/faults/exposure-error" => {
+            SimAction::ExposureError(match param(raw, "ccd").map(str::to_ascii_lowercase).as_deref() {
+                None | Some("imager") => Ccd::Imager,
+                Some("guider") => Ccd::Guider,
+                Some("extguider") => Ccd::ExtGuider,
+                Some(_) => return bad("ccd must be imager, guider or extguider."),
+            })
+        }
+        "/sim/faults/filter-wheel" => {
+            SimAction::FilterWheel(match param(raw, "mode").map(str::to_ascii_lowercase).as_deref() {
+                Some("ok") => WheelFault::None,
+                Some("absent") => WheelFault::Absent,
+                Some("failing") => WheelFault::Failing,
+                _ => return bad("mode must be ok, absent or failing."),
+            })
+        }
         "/sim/faults/cooler-stuck" => SimAction::CoolerStuck(match param(raw, "on") {
             Some("1") | None => true,
             Some("0") => false,
@@ -88,7 +103,10 @@ fn apply(faults: &Faults, action: &SimAction) {
     match action {
         SimAction::List => {}
         SimAction::ExposureError(ccd) => faults.fail_next_exposure(*ccd),
-        SimAction::FilterWheel(fault) => faults.set_wheel(*fault),
+        SimAction::FilterWheel(fault) => {
+            faults.set_filter_wheel_absent(*fault == WheelFault::Absent);
+            faults.set_filter_wheel_failing(*fault == WheelFault::Failing);
+        }
         SimAction::CoolerStuck(on) => faults.set_cooler_stuck(*on),
         SimAction::Slow(delay) => faults.set_answer_delay(*delay),
         SimAction::DropDownload => faults.drop_next_download(),
@@ -98,7 +116,24 @@ fn apply(faults: &Faults, action: &SimAction) {
 
 /// The faults in force, one `name=value` line each.
 fn describe(faults: &Faults) -> Vec<String> {
-    faults.describe()
+    let f = faults.active();
+    let ccds: Vec<&str> = f.fail_next_exposure.iter().map(|c| c.prefix()).collect();
+    vec![
+        format!("exposure-error={}", ccds.join(",")),
+        format!(
+            "filter-wheel={}",
+            if f.filter_wheel_absent {
+                "absent"
+            } else if f.filter_wheel_failing {
+                "failing"
+            } else {
+                "ok"
+            }
+        ),
+        format!("cooler-stuck={}", u8::from(f.cooler_stuck)),
+        format!("slow={}", f.answer_delay.as_millis()),
+        format!("drop-download={}", u8::from(f.drop_next_download)),
+    ]
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ type Body = Either<Full<Bytes>, StreamBody<FailingChunks>>;
 
 /// Serves the STX API on `listener` until `shutdown` turns true, then lets the requests
 /// under way finish.
-pub async fn serve(listener: TcpListener, backend: Arc<Backend>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(listener: TcpListener, backend: Arc<Backend>, mut shutdown: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -70,7 +70,8 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>, mut shutdown: w
 
 async fn handle(backend: &Arc<Backend>, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().clone();
-    let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    let target =
+        req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
     let reply = if method != Method::GET && method != Method::HEAD {
         Reply::malformed("Only GET requests are supported.")
     } else if let Some(reply) = sim_control::answer(backend, &target) {

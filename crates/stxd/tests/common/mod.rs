@@ -1,6 +1,8 @@
 //! The harness: a real stxd on a loopback port, a manual clock, raw TCP.
 
-#![allow(dead_code)] // Each test binary uses a different part of the harness.
+// Each test binary uses a different part of the harness, and `pub` here means "for the
+// test files", which the lint cannot see through `mod common`.
+#![allow(dead_code, unreachable_pub)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -68,7 +70,8 @@ impl TestServer {
 
     /// A server on an existing data directory (to test what survives a restart).
     pub fn start_in(dir: tempfile::TempDir) -> TestServer {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let clock = Arc::new(ManualClock::new());
         let config = Config {
             stx_listen: "127.0.0.1:0".parse().unwrap(),
