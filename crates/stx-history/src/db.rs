@@ -1,4 +1,4 @@
-//! The SQL: schema, the one insert, reading rows back, renumbering.
+//! The SQL: schema, the API's queries, the one insert, reading rows back, renumbering.
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::types::Type;
@@ -12,8 +12,9 @@ const SCHEMA_VERSION: i64 = 1;
 /// `seq` and `type_seq` are the dense positions the API's `index` means (see the
 /// crate docs); `id` only orders. Every `REAL` column is nullable because NULL is
 /// how NaN is stored: SQLite cannot hold NaN (it turns a bound NaN into NULL on its
-/// own; we do it explicitly so the mapping is visible). `pixel_offset`, not
-/// `offset`, because OFFSET is an SQL keyword.
+/// own; we do it explicitly so the mapping is visible). `frame_key` is NULL for
+/// adopted orphans (UNIQUE lets NULLs repeat). `pixel_offset`, not `offset`,
+/// because OFFSET is an SQL keyword.
 const SCHEMA: &str = "
 CREATE TABLE images (
     id INTEGER PRIMARY KEY,
