@@ -150,6 +150,8 @@ impl FitsHeader {
 /// exponent only for very large or small magnitudes, and no float noise (`22.2`, not
 /// `22.200000000000003`).
 fn real_text(value: f64) -> String {
+    // `-0.0` is a valid FITS number, but a reader showing it confuses people.
+    let value = if value == 0.0 { 0.0 } else { value };
     let magnitude = value.abs();
     if magnitude != 0.0 && !(1e-4..1e15).contains(&magnitude) {
         return format!("{value:.9E}");
@@ -181,6 +183,7 @@ mod tests {
         assert_eq!(real_text(-20.15), "-20.15");
         assert_eq!(real_text(0.01), "0.01");
         assert_eq!(real_text(0.0), "0.0");
+        assert_eq!(real_text(-0.0), "0.0");
         assert_eq!(real_text(1e-5), "1.000000000E-5");
     }
 

@@ -1,0 +1,53 @@
+//! The simulated camera's identity, and its relays and AO (which it hands to the mount
+//! model).
+
+mod sim_support;
+
+use sim_support::{rig, rig_of};
+use stx_camera::Camera;
+use stx_camera::preset::ModelPreset;
+use stx_protocol::{AoPosition, Pulse, PulseDuration, PulseRequest, Relay};
+
+#[test]
+fn description_and_versions_come_from_the_preset() {
+    let r = rig();
+    assert_eq!(r.camera.description().unwrap(), "SBIG STX-16803");
+    let v = r.camera.versions().unwrap();
+    assert_eq!(v.lines(), [env!("CARGO_PKG_VERSION"), "1.10", "2.04", "1.02", "1.00.1"]);
+}
+
+#[test]
+fn relays_close_for_their_time() {
+    let r = rig();
+    let pulse = |relay, seconds| Some(Pulse { relay, duration: PulseDuration::from_secs(seconds).unwrap() });
+    r.camera
+        .pulse_guide(&PulseRequest { x: pulse(Relay::XMinus, 2.0), y: pulse(Relay::YPlus, 0.5) })
+        .unwrap();
+    // To the hundredth, as the API reports them.
+    let remaining = |relay| (r.camera.relays().unwrap().remaining(relay) * 100.0).round() / 100.0;
+    assert!(r.camera.relays().unwrap().any_closed());
+    assert_eq!((remaining(Relay::XMinus), remaining(Relay::YPlus), remaining(Relay::XPlus)), (2.0, 0.5, 0.0));
+    r.advance(1.0);
+    assert_eq!((remaining(Relay::XMinus), remaining(Relay::YPlus)), (1.0, 0.0));
+    r.advance(1.0);
+    assert!(!r.camera.relays().unwrap().any_closed());
+}
+
+#[test]
+fn the_ao_moves_for_a_moment() {
+    let r = rig();
+    assert!(!r.camera.ao_moving().unwrap());
+    r.camera.ao_guide(AoPosition::new(80.0).unwrap(), AoPosition::new(50.0).unwrap()).unwrap();
+    assert!(r.camera.ao_moving().unwrap());
+    r.advance(1.0);
+    assert!(!r.camera.ao_moving().unwrap());
+}
+
+#[test]
+fn a_camera_without_ao_accepts_moves_and_stays_idle() {
+    let mut preset = ModelPreset::resolve("stx-16803").unwrap();
+    preset.ao = None;
+    let r = rig_of(preset);
+    r.camera.ao_guide(AoPosition::new(0.0).unwrap(), AoPosition::new(100.0).unwrap()).unwrap();
+    assert!(!r.camera.ao_moving().unwrap());
+}
