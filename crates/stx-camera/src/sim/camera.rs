@@ -128,7 +128,7 @@ impl SimCamera {
 
 impl Inner {
     /// The state, advanced to the clock's reading now, and that reading.
-    pub(super) fn now(&self) -> (MutexGuard<'_, State>, SimTime) {
+    pub(super) fn lock_at_now(&self) -> (MutexGuard<'_, State>, SimTime) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         // Read the clock under the lock, so calls see time in the order they ran.
         let now = self.clock.now();
@@ -141,12 +141,12 @@ impl Inner {
     /// only other flash writes.
     fn change_flash(&self, change: impl FnOnce(&mut State)) -> Result<(), Error> {
         let Some(file) = &self.flash else {
-            change(&mut self.now().0);
+            change(&mut self.lock_at_now().0);
             return Ok(());
         };
         let writer = file.writer();
         let contents = {
-            let mut state = self.now().0;
+            let mut state = self.lock_at_now().0;
             change(&mut state);
             FlashContents { filter_names: state.wheel.names().clone(), fits: state.fits.clone() }
         };
@@ -262,12 +262,12 @@ pub(super) fn ccd_index(ccd: Ccd) -> usize {
 
 impl Camera for SimCamera {
     fn settings(&self, ccd: Ccd) -> Result<CcdSettings, Error> {
-        let (state, now) = self.inner.now();
+        let (state, now) = self.inner.lock_at_now();
         Ok(state.settings(ccd, now, &self.inner.preset))
     }
 
     fn set_settings(&self, ccd: Ccd, update: &SettingsUpdate) -> Result<(), Error> {
-        let (mut state, now) = self.inner.now();
+        let (mut state, now) = self.inner.lock_at_now();
         let mut settings = state.settings(ccd, now, &self.inner.preset);
         // Applied to a copy, then kept: values before a bad one stay applied, as on the
         // camera.
@@ -285,15 +285,15 @@ impl Camera for SimCamera {
     }
 
     fn state(&self, ccd: Ccd) -> Result<CcdState, Error> {
-        Ok(self.inner.now().0.ccd(ccd).state())
+        Ok(self.inner.lock_at_now().0.ccd(ccd).state())
     }
 
     fn image_ready(&self, ccd: Ccd) -> Result<bool, Error> {
-        Ok(self.inner.now().0.ccd(ccd).ready_frame().is_some())
+        Ok(self.inner.lock_at_now().0.ccd(ccd).ready_frame().is_some())
     }
 
     fn start_exposure(&self, ccd: Ccd, request: &ExposureRequest) -> Result<(), Error> {
-        let (mut state, now) = self.inner.now();
+        let (mut state, now) = self.inner.lock_at_now();
         let i = ccd_index(ccd);
         let (number, fails) = (state.exposures_started, state.fail_next[i]);
         state.ccds[i].start(now, *request, number, fails)?;
@@ -303,22 +303,22 @@ impl Camera for SimCamera {
     }
 
     fn abort_exposure(&self, ccd: Ccd) -> Result<(), Error> {
-        Ok(self.inner.now().0.ccd_mut(ccd).abort()?)
+        Ok(self.inner.lock_at_now().0.ccd_mut(ccd).abort()?)
     }
 
     fn frame(&self, ccd: Ccd) -> Result<Option<Arc<Frame>>, Error> {
-        let ready = self.inner.now().0.ccd(ccd).ready_frame().cloned();
+        let ready = self.inner.lock_at_now().0.ccd(ccd).ready_frame().cloned();
         // The lock is released here: rendering may take a while.
         Ok(ready.map(|frame| frame.get()))
     }
 
     fn filter_wheel(&self) -> Result<FilterWheelStatus, Error> {
-        let (state, now) = self.inner.now();
+        let (state, now) = self.inner.lock_at_now();
         Ok(state.wheel.status(now))
     }
 
     fn change_filter(&self, slot: FilterSlot) -> Result<(), Error> {
-        let (mut state, now) = self.inner.now();
+        let (mut state, now) = self.inner.lock_at_now();
         Ok(state.wheel.change(now, slot)?)
     }
 
@@ -327,7 +327,7 @@ impl Camera for SimCamera {
     }
 
     fn pulse_guide(&self, request: &PulseRequest) -> Result<(), Error> {
-        let (mut state, now) = self.inner.now();
+        let (mut state, now) = self.inner.lock_at_now();
         for pulse in request.pulses() {
             state.guiding.pulse(now, pulse.relay, pulse.duration.secs());
         }
@@ -335,14 +335,14 @@ impl Camera for SimCamera {
     }
 
     fn relays(&self) -> Result<RelayStatus, Error> {
-        let (state, now) = self.inner.now();
+        let (state, now) = self.inner.lock_at_now();
         Ok(state.guiding.relays(now))
     }
 
     /// A camera without AO accepts the move and stays idle: clients that always send
     /// AO commands keep working, and nothing in the image moves.
     fn ao_guide(&self, x: AoPosition, y: AoPosition) -> Result<(), Error> {
-        let (mut state, now) = self.inner.now();
+        let (mut state, now) = self.inner.lock_at_now();
         if self.inner.preset.ao.is_some() {
             state.guiding.ao_move(now, x, y);
         }
@@ -350,12 +350,12 @@ impl Camera for SimCamera {
     }
 
     fn ao_moving(&self) -> Result<bool, Error> {
-        let (state, now) = self.inner.now();
+        let (state, now) = self.inner.lock_at_now();
         Ok(self.inner.preset.ao.is_some() && state.guiding.ao_moving(now))
     }
 
     fn fits_settings(&self) -> Result<FitsSettings, Error> {
-        Ok(self.inner.now().0.fits.clone())
+        Ok(self.inner.lock_at_now().0.fits.clone())
     }
 
     fn set_fits_settings(&self, changes: &[FitsChange]) -> Result<(), Error> {

@@ -54,26 +54,26 @@ impl Faults {
     /// out: no image, ImageReady 0. One exposure only; a new start or an abort clears
     /// the error state.
     pub fn fail_next_exposure(&self, ccd: Ccd) {
-        self.inner.now().0.fail_next[ccd_index(ccd)] = true;
+        self.inner.lock_at_now().0.fail_next[ccd_index(ccd)] = true;
     }
 
     /// The filter wheel vanishes (`true`) or returns: while gone, FilterState is 2
     /// (Error), a change answers "not found" and no filter is in the beam.
     pub fn set_filter_wheel_absent(&self, absent: bool) {
-        self.inner.now().0.wheel.set_absent(absent);
+        self.inner.lock_at_now().0.wheel.set_absent(absent);
     }
 
     /// The filter wheel stops answering (`true`) or recovers: while failing, FilterState
     /// is 2 (Error) and a change answers "communication error". The filter stays where
     /// it was.
     pub fn set_filter_wheel_failing(&self, failing: bool) {
-        self.inner.now().0.wheel.set_failing(failing);
+        self.inner.lock_at_now().0.wheel.set_failing(failing);
     }
 
     /// The cooler sticks (`true`) or recovers: while stuck and on, it reads 100 % power
     /// and the CCD settles 5 °C above the setpoint (or at ambient, if that is lower).
     pub fn set_cooler_stuck(&self, stuck: bool) {
-        let (mut state, now) = self.inner.now();
+        let (mut state, now) = self.inner.lock_at_now();
         state.cooler.set_stuck(now, stuck);
     }
 
@@ -101,7 +101,7 @@ impl Faults {
 
     /// The faults in force now.
     pub fn active(&self) -> FaultSet {
-        let (state, _) = self.inner.now();
+        let (state, _) = self.inner.lock_at_now();
         FaultSet {
             fail_next_exposure: Ccd::ALL.into_iter().filter(|&ccd| state.fail_next[ccd_index(ccd)]).collect(),
             filter_wheel_absent: state.wheel.is_absent(),
@@ -115,7 +115,7 @@ impl Faults {
     /// Turns every fault off.
     pub fn clear(&self) {
         {
-            let (mut state, now) = self.inner.now();
+            let (mut state, now) = self.inner.lock_at_now();
             state.fail_next = [false; 3];
             state.wheel.set_absent(false);
             state.wheel.set_failing(false);
