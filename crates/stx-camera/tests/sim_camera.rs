@@ -51,3 +51,25 @@ fn a_camera_without_ao_accepts_moves_and_stays_idle() {
     r.camera.ao_guide(AoPosition::new(0.0).unwrap(), AoPosition::new(100.0).unwrap()).unwrap();
     assert!(!r.camera.ao_moving().unwrap());
 }
+
+#[test]
+fn every_built_in_model_makes_a_working_camera() {
+    use stx_protocol::{Ccd, CcdState, FrameType, SettingKey};
+    for model in ["stx-16803", "stxl-6303e"] {
+        let preset = ModelPreset::resolve(model).unwrap();
+        let description = preset.description.clone();
+        let r = rig_of(preset);
+        assert_eq!(r.camera.description().unwrap(), description);
+        for ccd in Ccd::ALL {
+            r.set(ccd, &[(SettingKey::NumX, 32.0), (SettingKey::NumY, 16.0)]).unwrap();
+            r.start(ccd, 1.0, FrameType::Light).unwrap();
+        }
+        r.advance(2.0);
+        for ccd in Ccd::ALL {
+            r.check(ccd, CcdState::Idle, true);
+            let frame = r.camera.frame(ccd).unwrap().unwrap();
+            assert_eq!((frame.width(), frame.height()), (32, 16), "{model} {ccd}");
+            assert_eq!(frame.meta().instrument, description);
+        }
+    }
+}

@@ -250,3 +250,18 @@ fn astropy_reads_the_data_of_the_bin_download() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("astropy ok"), "{stderr}");
 }
+
+#[test]
+fn a_frame_narrower_than_its_binning_is_a_header_only_file() {
+    // NumX < BinX gives (NumX/BinX) = 0 columns, as the spec's byte count says.
+    let frame = frame_of(0, 5, Vec::new());
+    let file = fits::encode(&frame, &FitsSettings::default());
+    assert_eq!(file.len(), 2880);
+    assert_eq!(value(&cards(&file), "NAXIS1").unwrap(), "0");
+    let dir = tempfile::tempdir().unwrap();
+    let fit = write_pair(dir.path(), &frame, &FitsSettings::default());
+    if let Ok(out) = Command::new("fitsverify").arg(&fit).output() {
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(report.contains("0 warning(s) and 0 error(s)"), "{report}");
+    }
+}
