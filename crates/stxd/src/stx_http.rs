@@ -115,14 +115,34 @@ fn into_response(reply: Reply, drop_midway: bool) -> Response<Body> {
     response
 }
 
-/// The chunks of a body that sends the first half of its bytes and then fails, so hyper
-/// cuts the connection short of the announced Content-Length: the "connection dropped
-/// mid-download" fault.
-type FailingChunks = futures_util::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, std::io::Error>>>;
+/// A body that sends the first half of its bytes and then fails, so hyper cuts the
+/// connection short of the announced Content-Length: the "connection dropped
+/// mid-download" fault. The pause lets the head and the first half reach the client
+/// first, as when a real camera's link drops partway.
+type FailingChunks =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send>>;
+
+/// How long the half-sent download hangs before the connection drops.
+const DROP_AFTER: Duration = Duration::from_millis(100);
 
 fn half_then_fail(body: Vec<u8>) -> FailingChunks {
+    enum Step {
+        Send(Bytes),
+        Fail,
+        Done,
+    }
     let body = Bytes::from(body);
-    let half = body.slice(..body.len() / 2);
-    let cut = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated drop mid-download");
-    futures_util::stream::iter(vec![Ok(Frame::data(half)), Err(cut)])
+    let first = Step::Send(body.slice(..body.len() / 2));
+    Box::pin(futures_util::stream::unfold(first, |step| async move {
+        match step {
+            Step::Send(half) => Some((Ok(Frame::data(half)), Step::Fail)),
+            Step::Fail => {
+                tokio::time::sleep(DROP_AFTER).await;
+                let cut =
+                    std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated drop mid-download");
+                Some((Err(cut), Step::Done))
+            }
+            Step::Done => None,
+        }
+    }))
 }
