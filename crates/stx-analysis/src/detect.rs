@@ -18,6 +18,11 @@ pub(crate) const MIN_FRAME_SIZE: usize = 16;
 const KERNEL_SIGMA_BINNED: f32 = 1.0;
 /// Half-width of the filter in binned pixels (3σ).
 const KERNEL_RADIUS: usize = 3;
+/// Binned pixels above this matched-filter S/N hold star light, for the second
+/// background estimate (2σ reaches well into the wings).
+const MASK_NSIGMA: f32 = 2.0;
+/// The star mask grows by this many binned pixels to cover the fainter wings.
+const MASK_GROW: usize = 2;
 /// Maxima closer than this (binned pixels) are tested for a dip between them.
 const MERGE_RADIUS_BINNED: f32 = 10.0;
 /// A fainter maximum is a separate star only if the filtered S/N dips by at least
@@ -33,12 +38,72 @@ pub(crate) struct Candidate {
     pub(crate) snr: f32,
 }
 
-/// Finds star candidates on the binned frame.
-pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> Vec<Candidate> {
+/// Finds star candidates on the binned frame; also returns the mask of the binned
+/// pixels that hold star light (for a second background estimate).
+pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Vec<Candidate>, Vec<bool>) {
     let snr = matched_filter(binned, background);
     let mut maxima = local_maxima(&snr, nsigma);
     maxima.sort_by(|a, b| b.snr.total_cmp(&a.snr));
-    merge(&snr, maxima)
+    let candidates = merge(&snr, maxima);
+    let mask = star_mask(&snr, &candidates);
+    (candidates, mask)
+}
+
+/// The star light around the candidates: the binned pixels connected to a
+/// candidate through pixels of matched-filter S/N above [`MASK_NSIGMA`], grown by
+/// [`MASK_GROW`] binned pixels. Only regions holding a detection are masked:
+/// masking every noise bump above 2σ would bias the sky low.
+fn star_mask(snr: &Grid, candidates: &[Candidate]) -> Vec<bool> {
+    let (w, h) = (snr.width, snr.height);
+    let mut core = vec![false; w * h];
+    let mut stack: Vec<usize> = candidates
+        .iter()
+        .map(|c| {
+            let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
+            let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
+            y * w + x
+        })
+        .collect();
+    while let Some(i) = stack.pop() {
+        if core[i] {
+            continue;
+        }
+        core[i] = true;
+        let (x, y) = (i % w, i / w);
+        let mut visit = |j: usize| {
+            if !core[j] && snr.data[j] > MASK_NSIGMA {
+                stack.push(j);
+            }
+        };
+        if x > 0 {
+            visit(i - 1);
+        }
+        if x + 1 < w {
+            visit(i + 1);
+        }
+        if y > 0 {
+            visit(i - w);
+        }
+        if y + 1 < h {
+            visit(i + w);
+        }
+    }
+    let mut rows = vec![false; w * h];
+    rows.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        for (x, &c) in core[y * w..(y + 1) * w].iter().enumerate() {
+            if c {
+                let (a, b) = (x.saturating_sub(MASK_GROW), (x + MASK_GROW).min(w - 1));
+                out[a..=b].fill(true);
+            }
+        }
+    });
+    let mut mask = vec![false; w * h];
+    mask.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        for yy in y.saturating_sub(MASK_GROW)..=(y + MASK_GROW).min(h - 1) {
+            out.iter_mut().zip(&rows[yy * w..(yy + 1) * w]).for_each(|(o, &r)| *o |= r);
+        }
+    });
+    mask
 }
 
 /// The normalised 1-D Gaussian filter.

@@ -10,6 +10,7 @@
 //!    detection (a quarter of the pixels, and the first half of the matched filter).
 //! 3. `background`: sigma-clipped statistics per mesh cell, median-filtered, then
 //!    interpolated bilinearly: background level and noise anywhere in the frame.
+//!    Estimated twice: for detection, then with the detected star light masked.
 //! 4. `detect`: background-subtracted, noise-normalised, Gaussian matched filter;
 //!    threshold; local maxima; merging of maxima that are not separated by a dip.
 //! 5. `measure`: on the full-resolution frame, per candidate: rejection of hot
@@ -102,7 +103,8 @@ pub fn find_stars<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Vec<Star
     }
     let binned = bin::bin2x2(frame);
     let background = background::Background::estimate(&binned);
-    let candidates = detect::detect(&binned, &background, options.detect_nsigma);
+    let (candidates, star_mask) = detect::detect(&binned, &background, options.detect_nsigma);
+    let background = background.refine(&binned, &star_mask);
     let saturation = options.saturation.or(P::DEFAULT_SATURATION);
     measure::measure_all(frame, &background, &candidates, saturation)
 }
