@@ -92,7 +92,7 @@ pub fn render(job: &RenderJob) -> Vec<u16> {
         scene.fill(first_row, &mut electrons);
         let mut canvas = Canvas { data: &mut electrons, width, bin, first_row: first_row * bin[1] };
         scene.add_spots(&mut canvas, &hits, 1.0);
-        let mut readout = readout;
+        let mut readout = readout.clone();
         let mut rng = noise::stream(
             job.seed,
             &[STREAM_READOUT, job.exposure_number, sensor::ccd_index(job.ccd), band as u64],

@@ -21,26 +21,56 @@ pub fn stream(seed: u64, parts: &[u64]) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(mixed)
 }
 
-/// One Poisson draw of mean `lambda` (≥ 0), as a whole number of electrons.
-pub fn poisson<R: Rng>(rng: &mut R, lambda: f64) -> f64 {
-    if lambda <= 0.0 {
-        return 0.0;
+/// Poisson draws. Below `POISSON_EXACT_BELOW` it inverts the cumulative distribution,
+/// kept for the last mean asked for: most pixels of a frame share one mean (the
+/// background), so the table is rarely rebuilt and a draw is a short scan.
+#[derive(Clone, Debug, Default)]
+pub struct PoissonSampler {
+    /// The mean `cdf` is for.
+    lambda: f64,
+    /// P(X ≤ k) for k = 0, 1, … until it is within `CDF_TAIL` of 1.
+    cdf: Vec<f64>,
+}
+
+/// The inversion table stops where the probability left is below this.
+const CDF_TAIL: f64 = 1e-15;
+
+impl PoissonSampler {
+    /// A sampler with no table yet.
+    pub fn new() -> PoissonSampler {
+        PoissonSampler::default()
     }
-    if lambda < POISSON_EXACT_BELOW {
-        // Inversion: walk the cumulative distribution until it passes a uniform draw.
+
+    /// One Poisson draw of mean `lambda` (≥ 0), as a whole number of electrons.
+    pub fn draw<R: Rng>(&mut self, rng: &mut R, lambda: f64) -> f64 {
+        if lambda <= 0.0 {
+            return 0.0;
+        }
+        if lambda >= POISSON_EXACT_BELOW {
+            let z: f64 = rng.sample(StandardNormal);
+            return (lambda + lambda.sqrt() * z + (z * z - 1.0) / 6.0).round().max(0.0);
+        }
+        if self.cdf.is_empty() || self.lambda != lambda {
+            self.tabulate(lambda);
+        }
         let u: f64 = rng.r#gen();
+        self.cdf.iter().take_while(|&&c| c < u).count() as f64
+    }
+
+    fn tabulate(&mut self, lambda: f64) {
+        self.lambda = lambda;
+        self.cdf.clear();
         let mut p = (-lambda).exp();
         let mut cumulative = p;
+        self.cdf.push(cumulative);
         let mut k = 0.0;
-        while u > cumulative && p > 0.0 {
+        while cumulative < 1.0 - CDF_TAIL && p > 0.0 {
             k += 1.0;
             p *= lambda / k;
             cumulative += p;
+            self.cdf.push(cumulative);
         }
-        return k;
     }
-    let z: f64 = rng.sample(StandardNormal);
-    (lambda + lambda.sqrt() * z + (z * z - 1.0) / 6.0).round().max(0.0)
 }
 
 /// One standard normal draw.
@@ -63,8 +93,9 @@ mod tests {
 
     fn moments(lambda: f64) -> (f64, f64) {
         let mut rng = stream(1, &[2]);
+        let mut sampler = PoissonSampler::new();
         let n = 200_000;
-        let draws: Vec<f64> = (0..n).map(|_| poisson(&mut rng, lambda)).collect();
+        let draws: Vec<f64> = (0..n).map(|_| sampler.draw(&mut rng, lambda)).collect();
         let mean = draws.iter().sum::<f64>() / f64::from(n);
         let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / f64::from(n - 1);
         (mean, var)

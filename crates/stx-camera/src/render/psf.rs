@@ -7,6 +7,8 @@
 //! exact to a few parts in 10⁴, so every star, at any sub-pixel position, costs a few
 //! multiplications per pixel.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use rayon::prelude::*;
 
 /// Table steps per Moffat α: the table's offset step is α / this (rounded so a pixel
@@ -24,6 +26,13 @@ const RADIUS_ALPHAS: f64 = 12.0;
 
 /// Smallest and largest table radius, unbinned pixels.
 const RADIUS_PX: (usize, usize) = (4, 128);
+
+/// Tables kept for reuse: one per CCD in use covers a camera whose telescope does not
+/// change, and a guide loop then never rebuilds its table.
+const CACHED_TABLES: usize = 4;
+
+/// The most recently used tables, most recent first.
+static CACHE: Mutex<Vec<Arc<PixelPsf>>> = Mutex::new(Vec::new());
 
 /// A star's stamp stops where its light falls below this many electrons per pixel: a
 /// tenth of an electron is far below any sensor's read noise and any sky's shot noise,
@@ -160,6 +169,23 @@ impl PixelPsf {
             }
         });
         PixelPsf { moffat, steps, radius, nodes, table }
+    }
+
+    /// The table of `moffat`, shared with earlier renders that used the same profile:
+    /// building a table costs about as much as rendering a guider frame.
+    pub fn shared(moffat: Moffat) -> Arc<PixelPsf> {
+        let cached = {
+            let cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+            cache.iter().find(|t| t.moffat == moffat).cloned()
+        };
+        // Built outside the lock: two renders needing a new table at once may both
+        // build it, which costs time but not correctness.
+        let table = cached.unwrap_or_else(|| Arc::new(PixelPsf::new(moffat)));
+        let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.retain(|t| t.moffat != moffat);
+        cache.insert(0, Arc::clone(&table));
+        cache.truncate(CACHED_TABLES);
+        table
     }
 
     /// The profile tabulated.

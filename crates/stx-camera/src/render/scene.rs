@@ -2,6 +2,8 @@
 //! and the mount's motion place them, the sky, dark current and hot pixels, in
 //! expected electrons per pixel.
 
+use std::sync::Arc;
+
 use stx_protocol::{Binning, Subframe};
 
 use super::RenderJob;
@@ -33,7 +35,7 @@ pub struct Scene {
     /// The optics in front of the CCD.
     pub optics: Optics,
     /// The pixel-integrated PSF.
-    pub psf: PixelPsf,
+    pub psf: Arc<PixelPsf>,
     /// The image's motion during the exposure.
     pub motion: Vec<MotionPoint>,
     /// The stars whose light reaches the readout window.
@@ -53,7 +55,7 @@ impl Scene {
         let optics = Optics::new(job);
         let moffat =
             Moffat::from_seeing(job.sky.seeing_fwhm_arcsec, job.sky.moffat_beta, optics.scale_arcsec);
-        let psf = PixelPsf::new(moffat);
+        let psf = PixelPsf::shared(moffat);
         let samples: Vec<[f64; 2]> = job
             .pointing_arcsec
             .iter()

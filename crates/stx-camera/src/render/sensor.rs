@@ -5,7 +5,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp, Poisson};
 use stx_protocol::Ccd;
 
-use super::noise::{POISSON_EXACT_BELOW, normal, poisson, stream};
+use super::noise::{POISSON_EXACT_BELOW, PoissonSampler, normal, stream};
 use crate::preset::SensorPreset;
 
 /// Hot pixels run this many times the sensor's dark current at least and at most
@@ -112,7 +112,7 @@ pub fn spots_in_rows(spots: &[Spot], rows: std::ops::Range<u32>) -> &[Spot] {
 }
 
 /// The readout chain of one sensor: how a binned pixel's expected charge becomes ADU.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Readout {
     full_well_e: f64,
     read_noise_e: f64,
@@ -126,6 +126,8 @@ pub struct Readout {
     /// term: most pixels of a frame are plain background, so the square root and the
     /// division are rarely needed.
     last: (f64, f64, f64),
+    /// Shot noise where it is drawn on its own.
+    poisson: PoissonSampler,
 }
 
 impl Readout {
@@ -143,6 +145,7 @@ impl Readout {
             max_adu: f64::from(sensor.max_adu),
             far_from_full_e: root * root,
             last: (f64::NAN, 0.0, 0.0),
+            poisson: PoissonSampler::new(),
         }
     }
 
@@ -166,7 +169,7 @@ impl Readout {
             let z = normal(rng);
             expected_e + sigma * z + skew * (z * z - 1.0)
         } else {
-            poisson(rng, expected_e).min(self.full_well_e) + normal(rng) * self.read_noise_e
+            self.poisson.draw(rng, expected_e).min(self.full_well_e) + normal(rng) * self.read_noise_e
         };
         (electrons * self.adu_per_e + self.bias_adu).round().clamp(0.0, self.max_adu) as u16
     }
