@@ -106,7 +106,7 @@ fn within(measured: f64, truth: f64, tolerance: f64) -> bool {
 fn photon_transfer_recovers_gain_and_read_noise_of_every_preset() {
     for model in ["stx-16803", "stxl-6303e"] {
         let preset = ModelPreset::resolve(model).expect("built-in model");
-        for ccd in [Ccd::Imager, Ccd::Guider] {
+        for ccd in Ccd::ALL {
             let sensor = preset.sensor(ccd);
             let (gain, read_noise) = photon_transfer(&preset, ccd);
             println!(
