@@ -35,8 +35,9 @@ const FAR_FROM_FULL_SIGMAS: f64 = 5.0;
 /// Square centimetres in a square micrometre.
 const CM2_PER_UM2: f64 = 1e-8;
 
-/// Stream purposes.
+/// Stream purpose: the hot pixels of a CCD.
 const STREAM_HOT: u64 = 2;
+/// Stream purpose: the cosmic rays of an exposure.
 const STREAM_COSMIC: u64 = 3;
 
 /// Dark current at `temp_c`, e- per pixel per second: it doubles every
