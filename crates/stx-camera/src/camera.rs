@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use stx_protocol::{
-    AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus, FitsChange,
-    FitsSettings, PulseRequest, RelayStatus, SettingsUpdate, StxError,
+    AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
+    FitsChange, FitsSettings, PulseRequest, RelayStatus, SettingsUpdate, StxError,
 };
 
-use crate::Frame;
+use crate::{FinishedFrame, Frame};
 
 /// An STX camera: simulated, or a real one on the network. Every call of the STX API
 /// maps onto one method; values are already validated against the spec's fixed ranges
@@ -54,6 +54,10 @@ pub trait Camera: Send + Sync {
     fn description(&self) -> Result<String, Error>;
     /// The five version lines, in the spec's order.
     fn versions(&self) -> Result<Versions, Error>;
+    /// Frames that finished reading out since the last call, oldest first, each
+    /// reported once whichever client started it: what the server measures and keeps.
+    /// A camera keeps a bounded number for a caller that does not drain them.
+    fn take_finished(&self) -> Result<Vec<FinishedFrame>, Error>;
 }
 
 /// `VersionNumbers.cgi`: five lines in the spec's order.

@@ -1,5 +1,7 @@
 //! A finished frame: pixels as read out, and what the FITS header needs to know of them.
 
+use std::sync::Arc;
+
 use stx_protocol::{Binning, Ccd, FrameType, ObsDateTime};
 
 /// The circumstances of a frame, fixed when its exposure ends.
@@ -43,7 +45,12 @@ pub struct Frame {
 impl Frame {
     /// A frame, if `pixels` holds exactly `width × height` values.
     pub fn new(width: u32, height: u32, pixels: Vec<u16>, meta: FrameMeta) -> Option<Frame> {
-        (pixels.len() as u64 == u64::from(width) * u64::from(height)).then_some(Frame { width, height, pixels, meta })
+        (pixels.len() as u64 == u64::from(width) * u64::from(height)).then_some(Frame {
+            width,
+            height,
+            pixels,
+            meta,
+        })
     }
 
     /// Columns (binned pixels).
@@ -69,5 +76,49 @@ impl Frame {
     /// The `.bin` download: little-endian u16, rows from the top, no header.
     pub fn to_le_bytes(&self) -> Vec<u8> {
         self.pixels.iter().flat_map(|p| p.to_le_bytes()).collect()
+    }
+}
+
+/// A frame that has just finished reading out, reported once by
+/// [`Camera::take_finished`](crate::Camera::take_finished). Its pixels may not exist yet
+/// (the simulated camera renders on first use): [`FinishedFrame::frame`] produces them,
+/// so call it off any request path.
+#[derive(Clone)]
+pub struct FinishedFrame {
+    ccd: Ccd,
+    number: u64,
+    produce: Arc<dyn Fn() -> Arc<Frame> + Send + Sync>,
+}
+
+impl FinishedFrame {
+    /// Frame `number` of `ccd` (numbers are unique for the camera's run), produced by
+    /// `produce` when first asked for.
+    pub fn new(
+        ccd: Ccd,
+        number: u64,
+        produce: impl Fn() -> Arc<Frame> + Send + Sync + 'static,
+    ) -> FinishedFrame {
+        FinishedFrame { ccd, number, produce: Arc::new(produce) }
+    }
+
+    /// The CCD that took it.
+    pub fn ccd(&self) -> Ccd {
+        self.ccd
+    }
+
+    /// Its number, unique among the camera's frames since it started.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// The frame (rendered or downloaded on first call).
+    pub fn frame(&self) -> Arc<Frame> {
+        (self.produce)()
+    }
+}
+
+impl std::fmt::Debug for FinishedFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FinishedFrame").field("ccd", &self.ccd).field("number", &self.number).finish()
     }
 }

@@ -12,5 +12,5 @@ pub mod sim;
 
 pub use camera::{Camera, Error, ErrorKind, Versions};
 pub use clock::{Clock, ManualClock, ScaledClock, SimTime};
-pub use frame::{Frame, FrameMeta};
+pub use frame::{FinishedFrame, Frame, FrameMeta};
 pub use sim::{Faults, SimCamera, SimConfig, SimError};

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use stx_camera::{Camera, ErrorKind as CameraErrorKind, Frame, FrameMeta, Versions};
+use stx_camera::{Camera, ErrorKind as CameraErrorKind, FinishedFrame, Frame, FrameMeta, Versions};
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
     FitsChange, FitsSettings, FrameType, ObsDateTime, PulseRequest, RelayStatus, SettingsUpdate,
@@ -12,17 +12,31 @@ use crate::client::{Client, Download};
 use crate::error::{Error, ErrorKind};
 
 /// A camera reached through a [`Client`]. It remembers the exposures started through it,
-/// so the frames it hands out carry their type, length and date.
+/// so the frames it hands out carry their type, length and date, and it downloads each
+/// finished frame once and keeps it until the CCD's next exposure starts.
 #[derive(Debug)]
 pub struct RemoteCamera {
     client: Client,
-    started: Mutex<[Option<ExposureRequest>; 3]>,
+    ccds: Mutex<[Tracked; 3]>,
+}
+
+/// What the remote camera knows of one CCD's latest exposure.
+#[derive(Clone, Debug, Default)]
+struct Tracked {
+    /// The exposure last started through us.
+    started: Option<ExposureRequest>,
+    /// How many exposures were started through us (numbers the frames).
+    count: u64,
+    /// Started and not yet reported by `take_finished`.
+    awaiting: bool,
+    /// The downloaded frame of the latest exposure.
+    frame: Option<Arc<Frame>>,
 }
 
 impl RemoteCamera {
     /// The camera behind `client`.
     pub fn new(client: Client) -> RemoteCamera {
-        RemoteCamera { client, started: Mutex::new([None; 3]) }
+        RemoteCamera { client, ccds: Mutex::new(Default::default()) }
     }
 
     /// The client, for calls the trait does not carry.
@@ -30,13 +44,46 @@ impl RemoteCamera {
         &self.client
     }
 
-    /// Records an exposure started by other means (a proxied request), for frame metadata.
+    /// Records an exposure started by other means (a proxied request): the previous
+    /// frame is gone, and the new one will be reported when it finishes.
     pub fn note_started(&self, ccd: Ccd, request: ExposureRequest) {
-        self.started.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)] = Some(request);
+        let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
+        let t = &mut ccds[ccd_index(ccd)];
+        *t = Tracked { started: Some(request), count: t.count + 1, awaiting: true, frame: None };
     }
 
-    fn started(&self, ccd: Ccd) -> Option<ExposureRequest> {
-        self.started.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)]
+    fn tracked(&self, ccd: Ccd) -> Tracked {
+        self.ccds.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)].clone()
+    }
+
+    /// Downloads the CCD's ready frame with its metadata.
+    fn download_frame(&self, ccd: Ccd, started: Option<ExposureRequest>) -> Result<Arc<Frame>> {
+        let settings = self.client.settings(ccd)?;
+        let bytes = self.client.download(ccd, Download::Bin)?;
+        let (width, height) = settings.frame.binned_size(settings.binning);
+        let pixels: Vec<u16> = bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+        let filter = match self.client.filter_wheel() {
+            Ok(wheel) if wheel.current.get() > 0 => Some(wheel.current_name().to_owned()),
+            _ => None,
+        };
+        let meta = FrameMeta {
+            ccd,
+            frame_type: started.map_or(FrameType::Light, |s| s.frame_type),
+            duration_s: started.map_or(0.0, |s| s.duration.secs()),
+            date_obs: started.map_or(ObsDateTime::SPEC_DEFAULT, |s| s.date_obs()),
+            binning: settings.binning,
+            origin: (settings.frame.start_x, settings.frame.start_y),
+            pixel_size_um: (settings.sensor.pixel_size_x_um, settings.sensor.pixel_size_y_um),
+            ccd_temp_c: settings.cooler.map_or(settings.ambient_c, |c| c.temperature_c),
+            setpoint_c: settings.cooler.filter(|c| c.on).map(|c| c.setpoint_c),
+            electrons_per_adu: settings.sensor.electrons_per_adu,
+            filter,
+            instrument: self.client.description()?,
+        };
+        let frame = Frame::new(width, height, pixels, meta).ok_or_else(|| {
+            Error::new(ErrorKind::Protocol(format!("{} bytes for a {width}x{height} frame", bytes.len())))
+        })?;
+        Ok(Arc::new(frame))
     }
 }
 
@@ -90,33 +137,18 @@ impl Camera for RemoteCamera {
         if !self.client.image_ready(ccd)? {
             return Ok(None);
         }
-        let settings = self.client.settings(ccd)?;
-        let bytes = self.client.download(ccd, Download::Bin)?;
-        let (width, height) = settings.frame.binned_size(settings.binning);
-        let pixels: Vec<u16> = bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
-        let started = self.started(ccd);
-        let filter = match self.client.filter_wheel() {
-            Ok(wheel) if wheel.current.get() > 0 => Some(wheel.current_name().to_owned()),
-            _ => None,
-        };
-        let meta = FrameMeta {
-            ccd,
-            frame_type: started.map_or(FrameType::Light, |s| s.frame_type),
-            duration_s: started.map_or(0.0, |s| s.duration.secs()),
-            date_obs: started.map_or(ObsDateTime::SPEC_DEFAULT, |s| s.date_obs()),
-            binning: settings.binning,
-            origin: (settings.frame.start_x, settings.frame.start_y),
-            pixel_size_um: (settings.sensor.pixel_size_x_um, settings.sensor.pixel_size_y_um),
-            ccd_temp_c: settings.cooler.map_or(settings.ambient_c, |c| c.temperature_c),
-            setpoint_c: settings.cooler.filter(|c| c.on).map(|c| c.setpoint_c),
-            electrons_per_adu: settings.sensor.electrons_per_adu,
-            filter,
-            instrument: self.client.description()?,
-        };
-        let frame = Frame::new(width, height, pixels, meta).ok_or_else(|| {
-            Error::new(ErrorKind::Protocol(format!("{} bytes for a {width}x{height} frame", bytes.len())))
-        })?;
-        Ok(Some(Arc::new(frame)))
+        let tracked = self.tracked(ccd);
+        if let Some(frame) = tracked.frame {
+            return Ok(Some(frame));
+        }
+        let frame = self.download_frame(ccd, tracked.started)?;
+        let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
+        let t = &mut ccds[ccd_index(ccd)];
+        // Keep it only if no new exposure started meanwhile.
+        if t.count == tracked.count {
+            t.frame = Some(frame.clone());
+        }
+        Ok(Some(frame))
     }
 
     fn filter_wheel(&self) -> Result<FilterWheelStatus> {
@@ -161,5 +193,29 @@ impl Camera for RemoteCamera {
 
     fn versions(&self) -> Result<Versions> {
         Ok(self.client.versions()?)
+    }
+
+    /// Imager frames only: the guiders' are not kept, and fetching them would double the
+    /// camera's traffic while guiding. Polls the imager only while an exposure started
+    /// through us is under way.
+    fn take_finished(&self) -> Result<Vec<FinishedFrame>> {
+        let tracked = self.tracked(Ccd::Imager);
+        if !tracked.awaiting
+            || self.client.state(Ccd::Imager)? != CcdState::Idle
+            || !self.client.image_ready(Ccd::Imager)?
+        {
+            return Ok(Vec::new());
+        }
+        let frame = match self.frame(Ccd::Imager)? {
+            Some(frame) => frame,
+            None => return Ok(Vec::new()),
+        };
+        let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
+        let t = &mut ccds[ccd_index(Ccd::Imager)];
+        if t.count != tracked.count {
+            return Ok(Vec::new());
+        }
+        t.awaiting = false;
+        Ok(vec![FinishedFrame::new(Ccd::Imager, tracked.count, move || frame.clone())])
     }
 }

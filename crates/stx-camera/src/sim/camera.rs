@@ -6,6 +6,7 @@
 //! a call, the circumstances an exposure captures when it ends are exactly those that
 //! held at that moment. Rendering happens outside the lock, on the first download.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -24,7 +25,7 @@ use super::lazy_frame::LazyFrame;
 use super::{Faults, SimError};
 use crate::preset::ModelPreset;
 use crate::render::RenderJob;
-use crate::{Camera, Clock, Error, ErrorKind, Frame, FrameMeta, SimTime, Versions};
+use crate::{Camera, Clock, Error, ErrorKind, FinishedFrame, Frame, FrameMeta, SimTime, Versions};
 
 /// What a simulated camera is made of.
 #[derive(Clone, Debug)]
@@ -76,7 +77,13 @@ pub(super) struct State {
     pub(super) fail_next: [bool; 3],
     /// Exposures started so far (each one's number picks its noise stream).
     exposures_started: u64,
+    /// Frames finished and not yet taken by [`Camera::take_finished`], oldest first.
+    finished: VecDeque<FinishedFrame>,
 }
+
+/// Finished frames kept for a caller that does not drain them; older ones are dropped.
+/// The server drains every ~100 ms, so only an undrained camera ever reaches this.
+const FINISHED_KEPT: usize = 8;
 
 impl SimCamera {
     /// A camera as it powers up: idle, cooler off, wheel at slot 0, with the filter
@@ -103,6 +110,7 @@ impl SimCamera {
             overscan: false,
             fail_next: [false; 3],
             exposures_started: 0,
+            finished: VecDeque::new(),
         };
         let inner = Inner {
             clock,
@@ -164,10 +172,15 @@ impl Inner {
 impl State {
     /// Takes every exposure transition due by `now`.
     fn advance(&mut self, now: SimTime, preset: &ModelPreset, seed: u64) {
-        let State { ccds, cooler, wheel, guiding, fits, .. } = self;
+        let State { ccds, cooler, wheel, guiding, fits, finished, .. } = self;
         let around = Surroundings { preset, seed, cooler, wheel, guiding, fits };
         for (machine, ccd) in ccds.iter_mut().zip(Ccd::ALL) {
-            machine.advance(now, |exposure| around.capture(ccd, exposure));
+            if let Some((number, frame)) = machine.advance(now, |exposure| around.capture(ccd, exposure)) {
+                if finished.len() == FINISHED_KEPT {
+                    finished.pop_front();
+                }
+                finished.push_back(FinishedFrame::new(ccd, number, move || frame.get()));
+            }
         }
     }
 
@@ -376,5 +389,10 @@ impl Camera for SimCamera {
             // The revision of the spec this camera speaks.
             http_api: "1.00.1".to_owned(),
         })
+    }
+
+    fn take_finished(&self) -> Result<Vec<FinishedFrame>, Error> {
+        let (mut state, _) = self.inner.lock_at_now();
+        Ok(state.finished.drain(..).collect())
     }
 }

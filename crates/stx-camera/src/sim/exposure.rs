@@ -48,6 +48,8 @@ enum Phase {
     Exposing(Exposure),
     ReadingOut {
         done: SimTime,
+        /// The exposure's number.
+        number: u64,
         frame: LazyFrame,
     },
     /// Idle with an image ready.
@@ -90,8 +92,13 @@ impl CcdMachine {
     }
 
     /// Takes every transition due by `now`. When an exposure ends, `capture` records its
-    /// circumstances at that moment as a frame to be rendered.
-    pub(super) fn advance(&mut self, now: SimTime, capture: impl FnOnce(&Exposure) -> LazyFrame) {
+    /// circumstances at that moment as a frame to be rendered. Returns the frame and its
+    /// exposure number if a readout finished.
+    pub(super) fn advance(
+        &mut self,
+        now: SimTime,
+        capture: impl FnOnce(&Exposure) -> LazyFrame,
+    ) -> Option<(u64, LazyFrame)> {
         if let Phase::Exposing(exposure) = &self.phase
             && now >= exposure.ends()
         {
@@ -99,14 +106,18 @@ impl CcdMachine {
             self.phase = if exposure.fails {
                 Phase::Failed
             } else {
-                Phase::ReadingOut { done: ends.plus(exposure.readout_s), frame: capture(exposure) }
+                let number = exposure.number;
+                Phase::ReadingOut { done: ends.plus(exposure.readout_s), number, frame: capture(exposure) }
             };
         }
-        if let Phase::ReadingOut { done, frame } = &self.phase
+        if let Phase::ReadingOut { done, number, frame } = &self.phase
             && now >= *done
         {
+            let finished = (*number, frame.clone());
             self.phase = Phase::Ready(frame.clone());
+            return Some(finished);
         }
+        None
     }
 
     /// The state the API reports.
