@@ -263,7 +263,12 @@ impl History {
 
     /// Where `record`'s FITS file is.
     pub fn path_of(&self, record: &ImageRecord) -> PathBuf {
-        self.images.join(&record.filename)
+        self.image_path(&record.filename)
+    }
+
+    /// Where the image file of that name lives (an orphan's, say, before it is adopted).
+    pub fn image_path(&self, filename: &str) -> PathBuf {
+        self.images.join(filename)
     }
 
     fn writer(&self) -> MutexGuard<'_, Writer> {

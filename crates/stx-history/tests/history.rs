@@ -291,6 +291,8 @@ fn an_orphan_can_be_removed_instead() {
     fs::write(dir.path().join("images/notes.txt"), b"mine").unwrap();
     let history = History::open(dir.path()).unwrap();
     assert_eq!(history.reconcile().unwrap().orphans, [name]);
+    // The caller reads an orphan there to re-measure it.
+    assert_eq!(fs::read(history.image_path(name)).unwrap(), fits(5));
     history.remove_orphan(name).unwrap();
     assert_eq!(files_in(dir.path()), ["notes.txt"]);
     assert_eq!(
