@@ -4,7 +4,7 @@
 //! SExtractor mode, 2.5·median − 1.5·mean, which cancels most of the skew that
 //! faint star light adds) and noise; the mesh is median-filtered (3×3) to drop
 //! cells dominated by a bright star, then interpolated bilinearly between cell
-//! centres (constant beyond the outermost centres).
+//! centres (extrapolated linearly beyond the outermost centres).
 
 use rayon::prelude::*;
 
@@ -51,7 +51,7 @@ struct Lerp {
     i0: usize,
     i1: usize,
     t: f32,
-    /// d t / d (binned pixel), 0 where the interpolation is clamped.
+    /// d t / d (binned pixel).
     dt: f32,
 }
 
@@ -137,10 +137,10 @@ impl Background {
         if n == 1 {
             return Lerp { i0: 0, i1: 0, t: 0.0, dt: 0.0 };
         }
-        let clamped = u.clamp(0.0, (n - 1) as f32);
-        let i0 = (clamped.floor() as usize).min(n - 2);
-        let dt = if u == clamped { scale } else { 0.0 };
-        Lerp { i0, i1: i0 + 1, t: clamped - i0 as f32, dt }
+        // Beyond the outermost centres the nearest two cells extrapolate linearly,
+        // so that a gradient goes on to the frame edge.
+        let i0 = (u.floor().max(0.0) as usize).min(n - 2);
+        Lerp { i0, i1: i0 + 1, t: u - i0 as f32, dt: scale }
     }
 
     fn sample(map: &[f32], nx: usize, lx: Lerp, ly: Lerp) -> (f32, f32, f32) {
@@ -243,16 +243,40 @@ fn median_of(values: &mut [f32]) -> f32 {
     }
 }
 
-/// 3×3 median filter of a mesh (fewer neighbours at the borders).
+/// 3×3 median filter of a mesh. Beyond the border the mesh is extended by linear
+/// extrapolation (2·edge − inner), so that a gradient survives the filter at the
+/// border too (a window cut at the border would pull the edge cells halfway to
+/// their inner neighbours).
 fn median_filter3(map: &[f32], nx: usize, ny: usize) -> Vec<f32> {
+    let at = |x: isize, y: isize| -> f32 {
+        let reflect = |i: isize, n: usize| -> (usize, usize, bool) {
+            let last = n as isize - 1;
+            if n == 1 || (0..=last).contains(&i) {
+                (i.clamp(0, last) as usize, 0, false)
+            } else if i < 0 {
+                (0, 1, true)
+            } else {
+                (last as usize, last as usize - 1, true)
+            }
+        };
+        let (x0, x1, xe) = reflect(x, nx);
+        let (y0, y1, ye) = reflect(y, ny);
+        let v = |x: usize, y: usize| map[y * nx + x];
+        match (xe, ye) {
+            (false, false) => v(x0, y0),
+            (true, false) => 2.0 * v(x0, y0) - v(x1, y0),
+            (false, true) => 2.0 * v(x0, y0) - v(x0, y1),
+            (true, true) => 2.0 * v(x0, y0) - v(x1, y1),
+        }
+    };
     let mut out = vec![0.0; map.len()];
     let mut window = Vec::with_capacity(9);
     for y in 0..ny {
         for x in 0..nx {
             window.clear();
-            for yy in y.saturating_sub(1)..(y + 2).min(ny) {
-                for xx in x.saturating_sub(1)..(x + 2).min(nx) {
-                    window.push(map[yy * nx + xx]);
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    window.push(at(x as isize + dx, y as isize + dy));
                 }
             }
             out[y * nx + x] = median_of(&mut window);
@@ -291,12 +315,24 @@ mod tests {
 
     #[test]
     fn linear_gradient_is_followed_between_cell_centres() {
-        // Each cell's level is its mean x: exact for a linear ramp inside the mesh.
+        // Each cell's level is its mean x: exact for a linear ramp.
         check(
             256,
             256,
             |x, _| 100.0 + x as f32,
             &[(47.5, 100.0, 147.5, f32::NAN), (128.0, 30.0, 228.0, f32::NAN)],
+        );
+    }
+
+    #[test]
+    fn gradient_reaches_the_frame_edges() {
+        // Linear extrapolation beyond the outermost cell centres, and a median
+        // filter that keeps the border cells on the ramp.
+        check(
+            256,
+            200,
+            |x, y| 100.0 + x as f32 - 0.5 * y as f32,
+            &[(0.0, 0.0, 100.0, f32::NAN), (255.0, 199.0, 255.5, f32::NAN)],
         );
     }
 

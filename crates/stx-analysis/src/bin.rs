@@ -21,10 +21,6 @@ impl Grid {
     pub(crate) fn row(&self, y: usize) -> &[f32] {
         &self.data[y * self.width..(y + 1) * self.width]
     }
-
-    pub(crate) fn at(&self, x: usize, y: usize) -> f32 {
-        self.data[y * self.width + x]
-    }
 }
 
 /// Averages 2×2 blocks of the frame (width and height at least 2).

@@ -1,10 +1,11 @@
-//! Step 4: star candidates: matched filter, threshold, local maxima, merging.
+//! Step 4: star candidates: matched filter, threshold, local maxima.
 //!
 //! On the binned grid: subtract the background and divide by its noise, convolve
 //! with a Gaussian (separable), so that each value is a signal-to-noise ratio of
-//! the matched filter; keep local maxima above the threshold; drop a maximum that
-//! is joined to a brighter one without a real dip between them (noise on one
-//! star's slope), keep it when the dip is real (a blended pair).
+//! the matched filter; every local maximum above the threshold is a candidate.
+//! Maxima are not merged here: two maxima of one star converge to one centroid
+//! and are merged after measurement, and a star next to a cosmic ray keeps its
+//! own candidate when the cosmic ray's is rejected.
 
 use rayon::prelude::*;
 
@@ -23,11 +24,6 @@ const KERNEL_RADIUS: usize = 3;
 const MASK_NSIGMA: f32 = 2.0;
 /// The star mask grows by this many binned pixels to cover the fainter wings.
 const MASK_GROW: usize = 2;
-/// Maxima closer than this (binned pixels) are tested for a dip between them.
-const MERGE_RADIUS_BINNED: f32 = 10.0;
-/// A fainter maximum is a separate star only if the filtered S/N dips by at least
-/// this much between it and the brighter one (the filtered noise is 1).
-const MERGE_MIN_DIP: f32 = 3.0;
 
 /// A detected maximum, in frame pixel coordinates.
 #[derive(Debug, Clone, Copy)]
@@ -42,9 +38,7 @@ pub(crate) struct Candidate {
 /// pixels that hold star light (for a second background estimate).
 pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Vec<Candidate>, Vec<bool>) {
     let snr = matched_filter(binned, background);
-    let mut maxima = local_maxima(&snr, nsigma);
-    maxima.sort_by(|a, b| b.snr.total_cmp(&a.snr));
-    let candidates = merge(&snr, maxima);
+    let candidates = local_maxima(&snr, nsigma);
     let mask = star_mask(&snr, &candidates);
     (candidates, mask)
 }
@@ -192,61 +186,4 @@ fn local_maxima(snr: &Grid, nsigma: f32) -> Vec<Candidate> {
 fn parabola_offset(a: f32, b: f32, c: f32) -> f32 {
     let curvature = a - 2.0 * b + c;
     if curvature < 0.0 { (0.5 * (a - c) / curvature).clamp(-0.5, 0.5) } else { 0.0 }
-}
-
-/// Drops maxima (sorted by decreasing S/N) that have no real dip between them and
-/// a brighter kept maximum.
-fn merge(snr: &Grid, maxima: Vec<Candidate>) -> Vec<Candidate> {
-    let bucket = 2.0 * MERGE_RADIUS_BINNED; // frame pixels
-    let nbx = (snr.width * 2) / bucket as usize + 1;
-    let nby = (snr.height * 2) / bucket as usize + 1;
-    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); nbx * nby];
-    let mut kept: Vec<Candidate> = Vec::with_capacity(maxima.len());
-    for cand in maxima {
-        let (bx, by) = ((cand.x / bucket) as usize, (cand.y / bucket) as usize);
-        let mut merged = false;
-        'search: for yy in by.saturating_sub(1)..(by + 2).min(nby) {
-            for xx in bx.saturating_sub(1)..(bx + 2).min(nbx) {
-                for &k in &buckets[yy * nbx + xx] {
-                    let other: Candidate = kept[k];
-                    let d = ((cand.x - other.x).powi(2) + (cand.y - other.y).powi(2)).sqrt();
-                    if d < bucket && cand.snr - min_between(snr, &cand, &other) < MERGE_MIN_DIP {
-                        merged = true;
-                        break 'search;
-                    }
-                }
-            }
-        }
-        if !merged {
-            buckets[by.min(nby - 1) * nbx + bx.min(nbx - 1)].push(kept.len());
-            kept.push(cand);
-        }
-    }
-    kept
-}
-
-/// Smallest filtered S/N on the segment between two candidates (sampled every
-/// half binned pixel, bilinearly).
-fn min_between(snr: &Grid, a: &Candidate, b: &Candidate) -> f32 {
-    let (ax, ay) = ((a.x - 0.5) / 2.0, (a.y - 0.5) / 2.0);
-    let (bx, by) = ((b.x - 0.5) / 2.0, (b.y - 0.5) / 2.0);
-    let steps = ((((bx - ax).powi(2) + (by - ay).powi(2)).sqrt()) * 2.0).ceil().max(1.0) as usize;
-    (0..=steps)
-        .map(|i| {
-            let t = i as f32 / steps as f32;
-            bilinear(snr, ax + t * (bx - ax), ay + t * (by - ay))
-        })
-        .fold(f32::INFINITY, f32::min)
-}
-
-fn bilinear(g: &Grid, x: f32, y: f32) -> f32 {
-    let x = x.clamp(0.0, (g.width - 1) as f32);
-    let y = y.clamp(0.0, (g.height - 1) as f32);
-    let (x0, y0) =
-        ((x as usize).min(g.width.saturating_sub(2)), (y as usize).min(g.height.saturating_sub(2)));
-    let (x1, y1) = ((x0 + 1).min(g.width - 1), (y0 + 1).min(g.height - 1));
-    let (tx, ty) = (x - x0 as f32, y - y0 as f32);
-    let top = g.at(x0, y0) + (g.at(x1, y0) - g.at(x0, y0)) * tx;
-    let bottom = g.at(x0, y1) + (g.at(x1, y1) - g.at(x0, y1)) * tx;
-    top + (bottom - top) * ty
 }

@@ -30,7 +30,17 @@ const SPIKE_NSIGMA: f32 = 6.0;
 const SPIKE_PASSES: usize = 12;
 /// After cleaning, the windowed flux near the candidate must have at least this
 /// S/N, or the candidate was an artifact (or noise).
-const MIN_WINDOW_SNR: f64 = 4.0;
+const MIN_WINDOW_SNR: f64 = 5.0;
+/// Candidates whose measured SNR falls below this are noise.
+const MIN_STAR_SNR: f64 = 6.0;
+/// Cleaned pixels within this distance (frame pixels, square) of a candidate
+/// mean the candidate was (partly) an artifact.
+const PEAK_SEARCH_RADIUS: f32 = 2.0;
+/// How far from such a candidate (frame pixels) a star beside the artifact is
+/// looked for, and the windowed S/N it needs (the best of many positions, so
+/// above the detection threshold).
+const RELOCATE_RADIUS: f32 = 8.0;
+const MIN_RELOCATED_WINDOW_SNR: f64 = 6.0;
 /// The measuring radius in σ of the star's profile (σ = HFR / 1.2533): 5σ loses
 /// nothing of a Gaussian and < 0.8 % of the HFR of a Moffat (β = 4.765) to
 /// truncation (4σ: −2.2 %), while keeping noise and neighbours out.
@@ -141,6 +151,8 @@ struct Cutout {
     /// Half-size it was cut with (frame pixels), and the pixel it was cut around.
     half: usize,
     center: (usize, usize),
+    /// Frame pixels replaced by [`Cutout::despike`].
+    cleaned: Vec<(usize, usize)>,
 }
 
 impl Cutout {
@@ -158,7 +170,8 @@ impl Cutout {
                 row.iter().enumerate().map(|(i, p)| p.value() - bg.value((x0 + i) as f32, py as f32)),
             );
         }
-        let mut cutout = Cutout { x0, y0, width, height, values, half, center: (cx, cy) };
+        let mut cutout =
+            Cutout { x0, y0, width, height, values, half, center: (cx, cy), cleaned: Vec::new() };
         cutout.despike(bg.noise);
         cutout
     }
@@ -194,6 +207,7 @@ impl Cutout {
                     if spike || edge {
                         self.values[i] = 0.5 * (n[0] + n[1]);
                         changed = true;
+                        self.cleaned.push((self.x0 + x, self.y0 + y));
                     }
                 }
             }
@@ -201,6 +215,29 @@ impl Cutout {
                 break;
             }
         }
+    }
+
+    /// Whether pixels within `r` (square) of (x, y) were cleaned.
+    fn cleaned_near(&self, x: f32, y: f32, r: f32) -> bool {
+        self.cleaned.iter().any(|&(px, py)| (px as f32 - x).abs() <= r && (py as f32 - y).abs() <= r)
+    }
+
+    /// The pixel within `r` of (x, y) whose 3×3 sum is highest.
+    fn brightest_near(&self, x: f32, y: f32, r: f32) -> (f32, f32) {
+        let (x0, x1, y0, y1) = self.bounds(x, y, r);
+        let w = self.width;
+        let mut best = (f32::NEG_INFINITY, x, y);
+        for j in y0.max(1)..=y1.min(self.height.saturating_sub(2)) {
+            for i in x0.max(1)..=x1.min(w.saturating_sub(2)) {
+                let sum: f32 = (j - 1..=j + 1)
+                    .map(|jj| self.values[jj * w + i - 1..=jj * w + i + 1].iter().sum::<f32>())
+                    .sum();
+                if sum > best.0 {
+                    best = (sum, (self.x0 + i) as f32, (self.y0 + j) as f32);
+                }
+            }
+        }
+        (best.1, best.2)
     }
 
     /// Whether a circle of radius r about (x, y) fits in the cutout's half-size.
@@ -295,22 +332,28 @@ fn measure_one<P: Pixel>(
     let bg = LocalBackground::at(background, cand.x, cand.y);
     let mut sigma = fixed_sigma.unwrap_or(INITIAL_SIGMA);
     let mut cutout = Cutout::new(frame, &bg, cand.x, cand.y, cutout_half(sigma.max(INITIAL_SIGMA)));
-    let (mut x, mut y) = (cand.x, cand.y);
+    // A candidate made (partly) by a cosmic ray or hot pixel may hide a star
+    // beside it (which then has no maximum of its own): look for it.
+    let relocated = cutout.cleaned_near(cand.x, cand.y, PEAK_SEARCH_RADIUS);
+    let (start_x, start_y) =
+        if relocated { cutout.brightest_near(cand.x, cand.y, RELOCATE_RADIUS) } else { (cand.x, cand.y) };
+    let min_window_snr = if relocated { MIN_RELOCATED_WINDOW_SNR } else { MIN_WINDOW_SNR };
+    let (mut x, mut y) = (start_x, start_y);
     let mut aperture = Aperture::default();
     let mut radius = MIN_RADIUS;
     let iterations = if fixed_sigma.is_some() { 1 } else { SIZE_ITERATIONS };
     for i in 0..iterations {
         let window_snr;
         (x, y, window_snr) = windowed_centroid(&cutout, bg.noise, x, y, sigma)?;
-        if i == 0 && window_snr < MIN_WINDOW_SNR {
+        if window_snr < min_window_snr || (i > 0 && window_snr < MIN_WINDOW_SNR) {
             return None;
         }
-        if (x - cand.x).hypot(y - cand.y) > MAX_CENTROID_SHIFT {
+        if (x - start_x).hypot(y - start_y) > MAX_CENTROID_SHIFT {
             return None;
         }
         radius = (RADIUS_NSIGMA * sigma).clamp(MIN_RADIUS, MAX_RADIUS);
         if !cutout.holds(x, y, radius) {
-            cutout = Cutout::new(frame, &bg, cand.x, cand.y, cutout_half(2.0 * sigma));
+            cutout = Cutout::new(frame, &bg, x, y, cutout_half(2.0 * sigma));
         }
         aperture = sum_aperture(&cutout, x, y, radius);
         if aperture.flux <= 0.0 {
@@ -326,6 +369,11 @@ fn measure_one<P: Pixel>(
         if settled {
             break;
         }
+    }
+    let noise_area = (4.0 * std::f64::consts::PI).sqrt() * f64::from(sigma);
+    let snr = aperture.flux / (f64::from(bg.noise) * noise_area);
+    if snr < MIN_STAR_SNR {
+        return None;
     }
     let hfr = aperture.hfr(bg.noise);
     let (w, h) = (frame.width() as f32, frame.height() as f32);
@@ -343,12 +391,11 @@ fn measure_one<P: Pixel>(
         (y.round() as usize).clamp(cutout.y0, cutout.y0 + cutout.height - 1),
     );
     let peak = cutout.values[(py - cutout.y0) * cutout.width + (px - cutout.x0)];
-    let noise_area = (4.0 * std::f64::consts::PI).sqrt() * f64::from(sigma);
     let star = Star {
         x: f64::from(x),
         y: f64::from(y),
         flux: aperture.flux,
-        snr: aperture.flux / (f64::from(bg.noise) * noise_area),
+        snr,
         hfr,
         radius: f64::from(radius),
         peak: f64::from(peak),
