@@ -15,7 +15,7 @@ use crate::{FinishedFrame, Frame};
 ///
 /// Calls are quick: none may block on rendering or long I/O while holding the camera's
 /// state, so a client polling one CCD is never held up by another CCD's frame.
-pub trait Camera: Send + Sync {
+pub trait Camera: Send + Sync + std::fmt::Debug {
     /// Everything `ccd`'s get-settings call can read, now.
     fn settings(&self, ccd: Ccd) -> Result<CcdSettings, Error>;
     /// Applies a set-settings call in spec order; the first bad value stops it.

@@ -5,6 +5,7 @@
 mod camera;
 mod clock;
 pub mod fits;
+pub mod fits_read;
 mod frame;
 pub mod preset;
 pub mod render;

@@ -4,9 +4,16 @@
 //! Data flow of one STX request: [`stx_http`] (hyper, HTTP/1.0 framing) →
 //! [`front`] (`RawRequest` → `Command` → one `Camera` call → `Reply`) → back out.
 //! `/sim/…` paths on the same port drive the simulator's faults ([`sim_control`]).
+//!
+//! Data flow of one frame: the camera reports it finished → [`pipeline`] measures it
+//! (`stx-analysis`), writes it as FITS and records it (`stx-history`), then announces it
+//! to the [`v2`] API's WebSocket clients.
 
 pub mod backend;
 pub mod front;
+pub mod pipeline;
+mod recovery;
 pub mod server;
 mod sim_control;
 mod stx_http;
+pub mod v2;

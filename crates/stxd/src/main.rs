@@ -58,7 +58,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let clock = Arc::new(ScaledClock::new(args.time_scale));
     let server = Stxd::start(&config, clock).await.context("stxd could not start")?;
-    println!("stxd: STX API on http://{}/api/ (model {}, data in {})", server.stx_addr(), config.model, config.data_dir.display());
+    println!(
+        "stxd: STX API on http://{}/api/ (model {}, data in {})",
+        server.stx_addr(),
+        config.model,
+        config.data_dir.display()
+    );
     shutdown_signal().await;
     println!("stxd: stopping");
     server.shutdown().await;

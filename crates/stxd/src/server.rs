@@ -1,4 +1,5 @@
-//! Start-up and shutdown: binds the ports, builds the camera, runs the fronts.
+//! Start-up and shutdown: builds the camera, opens and repairs the history, binds the
+//! ports, runs the STX front, the v2 API and the frame pipeline.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,11 +8,14 @@ use std::sync::Arc;
 use stx_camera::Clock;
 use stx_camera::preset::ModelPreset;
 use stx_camera::sim::{SimCamera, SimConfig};
+use stx_history::History;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::backend::Backend;
+use crate::pipeline::Pipeline;
+use crate::v2::{EventBus, V2State};
 
 /// The seed a new user gets: fixed, so two runs show the same sky.
 pub const DEFAULT_SEED: u64 = 16803;
@@ -19,9 +23,9 @@ pub const DEFAULT_SEED: u64 = 16803;
 /// What stxd runs with.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Where the STX API listens.
+    /// Address of the STX HTTP Camera API.
     pub stx_listen: SocketAddr,
-    /// Where the v2 API listens.
+    /// Address of the v2 (image history) API.
     pub api_listen: SocketAddr,
     /// Where the camera's flash settings, FITS files and history live.
     pub data_dir: PathBuf,
@@ -57,15 +61,21 @@ pub enum StartError {
     /// The simulated camera could not be built.
     #[error(transparent)]
     Camera(#[from] stx_camera::sim::SimError),
+    /// The image history could not be opened or repaired.
+    #[error("image history: {0}")]
+    History(#[from] stx_history::Error),
 }
 
 /// A running stxd.
 #[derive(Debug)]
 pub struct Stxd {
     stx_addr: SocketAddr,
+    api_addr: SocketAddr,
     backend: Arc<Backend>,
+    history: Arc<History>,
+    pipeline: Arc<Pipeline>,
     shutdown: watch::Sender<bool>,
-    stx_task: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Stxd {
@@ -81,14 +91,26 @@ impl Stxd {
             clock,
         })?;
         let backend = Arc::new(Backend::simulated(Arc::new(sim)));
-        let listener = TcpListener::bind(config.stx_listen)
-            .await
-            .map_err(|source| StartError::Bind { addr: config.stx_listen, source })?;
-        let stx_addr =
-            listener.local_addr().map_err(|source| StartError::Bind { addr: config.stx_listen, source })?;
+        let history = Arc::new(open_history(config)?);
+        let events = Arc::new(EventBus::default());
+        let pipeline = Arc::new(Pipeline::new(backend.camera.clone(), history.clone(), events.clone()));
+        let stx_listener = bind(config.stx_listen).await?;
+        let api_listener = bind(config.api_listen).await?;
+        let stx_addr = local_addr(&stx_listener, config.stx_listen)?;
+        let api_addr = local_addr(&api_listener, config.api_listen)?;
         let (shutdown, stop) = watch::channel(false);
-        let stx_task = tokio::spawn(crate::stx_http::serve(listener, backend.clone(), stop));
-        Ok(Stxd { stx_addr, backend, shutdown, stx_task })
+        let v2 = V2State {
+            history: history.clone(),
+            events,
+            pipeline: pipeline.clone(),
+            camera: backend.camera.clone(),
+        };
+        let tasks = vec![
+            tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), stop.clone())),
+            tokio::spawn(crate::v2::serve(api_listener, v2, stop.clone())),
+            tokio::spawn(pipeline.clone().run(stop)),
+        ];
+        Ok(Stxd { stx_addr, api_addr, backend, history, pipeline, shutdown, tasks })
     }
 
     /// Where the STX API listens (the bound port when 0 was asked for).
@@ -96,14 +118,58 @@ impl Stxd {
         self.stx_addr
     }
 
+    /// Where the v2 API listens.
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
     /// The camera and its controls.
     pub fn backend(&self) -> &Arc<Backend> {
         &self.backend
     }
 
-    /// Stops accepting, lets requests under way finish, and returns.
+    /// The image history.
+    pub fn history(&self) -> &Arc<History> {
+        &self.history
+    }
+
+    /// The frame pipeline (tests drain it after moving a manual clock).
+    pub fn pipeline(&self) -> &Arc<Pipeline> {
+        &self.pipeline
+    }
+
+    /// Stops accepting, lets requests under way finish, keeps the frames finished so
+    /// far, and returns.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        let _ = self.stx_task.await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
     }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
+}
+
+fn local_addr(listener: &TcpListener, asked: SocketAddr) -> Result<SocketAddr, StartError> {
+    listener.local_addr().map_err(|source| StartError::Bind { addr: asked, source })
+}
+
+/// Opens the history under the data directory and repairs what a crash left: temp
+/// files go, records without a file go, files without a record are measured again and
+/// recorded.
+fn open_history(config: &Config) -> Result<History, StartError> {
+    let history = History::open(&config.data_dir)?;
+    let report = history.reconcile()?;
+    for temp in &report.removed_temp_files {
+        tracing::info!("removed an interrupted write: {temp}");
+    }
+    for record in &report.removed_records {
+        tracing::warn!("history record without its file removed: {}", record.filename);
+    }
+    for orphan in &report.orphans {
+        crate::recovery::adopt_orphan(&history, orphan)?;
+    }
+    Ok(history)
 }

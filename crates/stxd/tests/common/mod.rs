@@ -129,6 +129,49 @@ impl TestServer {
         assert_eq!((status, body.lines().next().unwrap_or("")), (400, code), "{call} → {body}");
     }
 
+    /// `GET path` on the v2 API port (HTTP/1.1, closing).
+    pub fn api(&self, path: &str) -> RawReply {
+        self.api_request("GET", path)
+    }
+
+    /// Any method on the v2 API port.
+    pub fn api_request(&self, method: &str, path: &str) -> RawReply {
+        let addr = self.stxd.as_ref().unwrap().api_addr();
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://dash.example\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(request.as_bytes()).unwrap();
+        let mut bytes = Vec::new();
+        s.read_to_end(&mut bytes).unwrap();
+        RawReply { bytes }
+    }
+
+    /// The v2 reply's JSON.
+    pub fn api_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.api(path);
+        (r.status(), serde_json::from_slice(r.body()).unwrap_or_else(|e| panic!("{path}: {e}: {}", r.text())))
+    }
+
+    /// Takes a small imager frame of `frame_type` (0 dark, 1 light, 2 bias, 3 flat)
+    /// through the STX API, runs it through the pipeline, and returns how many images
+    /// the history then holds.
+    pub fn take_frame(&self, frame_type: u8) -> u64 {
+        self.ok("ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX=256&NumY=256&BinX=1&BinY=1");
+        self.ok(&format!("ImagerStartExposure.cgi?Duration=5&FrameType={frame_type}"));
+        self.advance(5.0);
+        self.advance_until("ImagerState.cgi", "0\r\n", 60.0);
+        self.drain()
+    }
+
+    /// Runs the pipeline now; returns how many images the history holds.
+    pub fn drain(&self) -> u64 {
+        let stxd = self.stxd.as_ref().unwrap();
+        stxd.pipeline().drain();
+        stxd.history().count(None).unwrap()
+    }
+
     /// Moves simulated time forward.
     pub fn advance(&self, seconds: f64) {
         self.clock.advance(seconds);

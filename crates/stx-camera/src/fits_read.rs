@@ -1,0 +1,307 @@
+//! Reading the primary image of a FITS file: any 2-D image with BITPIX 8, 16, 32, −32
+//! or −64 and BZERO/BSCALE, plus its header cards. The one FITS reader of the project:
+//! `stx analyze` measures files with it, and stxd re-reads its own files after a crash.
+//!
+//! Our own reader rather than cfitsio: we need only the primary HDU, a few dozen lines
+//! of card parsing and big-endian decoding, while cfitsio would bring a C build into
+//! every build of the workspace.
+
+const BLOCK: usize = 2880;
+const CARD: usize = 80;
+
+/// Pixels in the type the analysis takes, converted once, here.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pixels {
+    /// Integer data whose physical values all fit 0..=65535 (camera frames).
+    U16(Vec<u16>),
+    /// Everything else, as physical values.
+    F32(Vec<f32>),
+}
+
+/// The primary image of a FITS file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitsImage {
+    /// Columns (NAXIS1).
+    pub width: usize,
+    /// Rows (NAXIS2).
+    pub height: usize,
+    /// The physical pixel values, in file order.
+    pub pixels: Pixels,
+    /// Largest physical value the integer type can hold (its saturation); `None` for
+    /// floating-point data.
+    pub saturation: Option<f32>,
+    cards: Vec<(String, String)>,
+}
+
+impl FitsImage {
+    /// A card's value: strings without their quotes (doubled quotes undone, trailing
+    /// blanks dropped), other values as written. The first card of that keyword wins.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.cards.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// A card's value as a number.
+    pub fn number(&self, key: &str) -> Option<f64> {
+        self.value(key)?.trim().parse().ok()
+    }
+}
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}")]
+pub struct ReadError {
+    kind: ReadErrorKind,
+}
+
+/// The kinds of [`ReadError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadErrorKind {
+    /// The bytes are not a FITS file.
+    #[error("not a FITS file (it does not start with a SIMPLE card)")]
+    NotFits,
+    /// A FITS file, but not a kind of image we read.
+    #[error("unsupported FITS image: {0}")]
+    Unsupported(String),
+    /// The header is broken.
+    #[error("malformed FITS header: {0}")]
+    Malformed(String),
+    /// The file ends before the data the header announces.
+    #[error("truncated: the header announces {expected} bytes of data, the file holds {found}")]
+    Truncated {
+        /// Data bytes announced.
+        expected: usize,
+        /// Data bytes present.
+        found: usize,
+    },
+}
+
+impl ReadError {
+    fn new(kind: ReadErrorKind) -> ReadError {
+        ReadError { kind }
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &ReadErrorKind {
+        &self.kind
+    }
+}
+
+fn malformed(what: String) -> ReadError {
+    ReadError::new(ReadErrorKind::Malformed(what))
+}
+
+fn unsupported(what: String) -> ReadError {
+    ReadError::new(ReadErrorKind::Unsupported(what))
+}
+
+/// Reads the primary image of a FITS file held in memory.
+pub fn read(bytes: &[u8]) -> Result<FitsImage, ReadError> {
+    if bytes.len() < BLOCK || !bytes.starts_with(b"SIMPLE  =") {
+        return Err(ReadError::new(ReadErrorKind::NotFits));
+    }
+    let (cards, data_start) = parse_header(bytes)?;
+    let value = |key: &str| cards.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let int = |key: &str| -> Result<i64, ReadError> {
+        let v = value(key).ok_or_else(|| malformed(format!("no {key} keyword")))?;
+        v.trim().parse().map_err(|_| malformed(format!("{key} = {v} is not an integer")))
+    };
+    let real = |key: &str, default: f64| -> Result<f64, ReadError> {
+        value(key).map_or(Ok(default), |v| {
+            v.trim().parse().map_err(|_| malformed(format!("{key} = {v} is not a number")))
+        })
+    };
+    if value("SIMPLE") != Some("T") {
+        return Err(unsupported(
+            "SIMPLE is not T: the file does not conform to the FITS standard".to_owned(),
+        ));
+    }
+    let bitpix = int("BITPIX")?;
+    let naxis = int("NAXIS")?;
+    let extra_axes_are_one = (3..=naxis.max(2)).all(|n| int(&format!("NAXIS{n}")).ok() == Some(1));
+    if naxis < 2 || !extra_axes_are_one {
+        return Err(unsupported(format!("NAXIS = {naxis}; only 2-D images are read")));
+    }
+    let (width, height) = (int("NAXIS1")?, int("NAXIS2")?);
+    if width <= 0 || height <= 0 {
+        return Err(unsupported(format!("empty image ({width} × {height})")));
+    }
+    let (width, height) = (width as usize, height as usize);
+    let bytes_per_pixel = match bitpix {
+        8 => 1,
+        16 => 2,
+        32 | -32 => 4,
+        -64 => 8,
+        other => return Err(unsupported(format!("BITPIX {other}; supported: 8, 16, 32, -32, -64"))),
+    };
+    let size = width
+        .checked_mul(height)
+        .and_then(|n| n.checked_mul(bytes_per_pixel))
+        .ok_or_else(|| unsupported("image too large".to_owned()))?;
+    let found = bytes.len() - data_start;
+    let data = bytes
+        .get(data_start..data_start + size)
+        .ok_or_else(|| ReadError::new(ReadErrorKind::Truncated { expected: size, found }))?;
+    let (bzero, bscale) = (real("BZERO", 0.0)?, real("BSCALE", 1.0)?);
+    let saturation = (bitpix > 0).then(|| {
+        let raw_max = match bitpix {
+            8 => 255.0,
+            16 => f64::from(i16::MAX),
+            _ => f64::from(i32::MAX),
+        };
+        (bzero + bscale * raw_max) as f32
+    });
+    let pixels = decode(data, bitpix, bzero, bscale);
+    Ok(FitsImage { width, height, pixels, saturation, cards })
+}
+
+/// Reads header cards up to END; returns (keyword, value) pairs and the data offset.
+fn parse_header(bytes: &[u8]) -> Result<(Vec<(String, String)>, usize), ReadError> {
+    let mut cards = Vec::new();
+    for (i, card) in bytes.chunks_exact(CARD).enumerate() {
+        let card = std::str::from_utf8(card).map_err(|_| malformed("header is not ASCII".to_owned()))?;
+        let key = card[..8].trim_end();
+        if key == "END" {
+            let end = (i + 1) * CARD;
+            return Ok((cards, end.div_ceil(BLOCK) * BLOCK));
+        }
+        if &card[8..10] == "= " {
+            cards.push((key.to_owned(), card_value(&card[10..])));
+        }
+    }
+    Err(malformed("no END card: the header is truncated".to_owned()))
+}
+
+/// The value part of a card: a quoted string (with `''` for `'`), or the text before a
+/// `/` comment.
+fn card_value(field: &str) -> String {
+    let field = field.trim_start();
+    let Some(rest) = field.strip_prefix('\'') else {
+        return field.split('/').next().unwrap_or("").trim().to_owned();
+    };
+    let mut out = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            if chars.peek() != Some(&'\'') {
+                break;
+            }
+            chars.next();
+        }
+        out.push(c);
+    }
+    out.trim_end().to_owned()
+}
+
+/// Decodes big-endian data into physical values: u16 when the data are integers that
+/// all fit, f32 otherwise.
+fn decode(data: &[u8], bitpix: i64, bzero: f64, bscale: f64) -> Pixels {
+    let raw: Vec<f64> = match bitpix {
+        8 => data.iter().map(|&b| f64::from(b)).collect(),
+        16 => data.chunks_exact(2).map(|c| f64::from(i16::from_be_bytes([c[0], c[1]]))).collect(),
+        32 => data.chunks_exact(4).map(|c| f64::from(i32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        -32 => {
+            data.chunks_exact(4).map(|c| f64::from(f32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect()
+        }
+        _ => data
+            .chunks_exact(8)
+            .map(|c| f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect(),
+    };
+    let physical = raw.into_iter().map(|v| bzero + bscale * v);
+    if bitpix > 0 && bscale == 1.0 && bzero.fract() == 0.0 {
+        let values: Vec<f64> = physical.collect();
+        if values.iter().all(|&v| (0.0..=65535.0).contains(&v)) {
+            return Pixels::U16(values.into_iter().map(|v| v as u16).collect());
+        }
+        return Pixels::F32(values.into_iter().map(|v| v as f32).collect());
+    }
+    Pixels::F32(physical.map(|v| v as f32).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Frame, FrameMeta};
+    use stx_protocol::{Binning, Ccd, FitsChange, FitsKey, FitsSettings, FrameType, ObsDateTime};
+
+    #[test]
+    fn reads_back_what_we_write() {
+        let meta = FrameMeta {
+            ccd: Ccd::Imager,
+            frame_type: FrameType::Light,
+            duration_s: 30.0,
+            date_obs: ObsDateTime::parse("2026-11-21T22.13.45.123").unwrap(),
+            binning: Binning { x: 2, y: 2 },
+            origin: (10, 20),
+            pixel_size_um: (9.0, 9.0),
+            ccd_temp_c: -19.87,
+            setpoint_c: Some(-20.0),
+            electrons_per_adu: 1.27,
+            filter: Some("Lum/Clear".to_owned()),
+            instrument: "SBIG STX-16803".to_owned(),
+        };
+        let pixels: Vec<u16> = (0..12u16).map(|i| i * 5000).collect();
+        let frame = Frame::new(4, 3, pixels.clone(), meta).unwrap();
+        let mut settings = FitsSettings::default();
+        FitsChange::parse(FitsKey::ObjectName, "O'Brien f/7 field").unwrap().apply_to(&mut settings);
+        let image = read(&crate::fits::encode(&frame, &settings)).unwrap();
+        assert_eq!((image.width, image.height), (4, 3));
+        assert_eq!(image.pixels, Pixels::U16(pixels));
+        assert_eq!(image.value("OBJECT"), Some("O'Brien f/7 field"));
+        assert_eq!(image.value("FILTER"), Some("Lum/Clear"));
+        assert_eq!(image.value("IMAGETYP"), Some("Light Frame"));
+        assert_eq!(image.number("EXPTIME"), Some(30.0));
+        assert_eq!(image.number("CCD-TEMP"), Some(-19.87));
+    }
+
+    fn check(bytes: &[u8], expect: &str) {
+        match read(bytes) {
+            Ok(i) => panic!("read a {}×{} image, expected an error", i.width, i.height),
+            Err(e) => assert_eq!(e.to_string(), expect),
+        }
+    }
+
+    fn header(cards: &[&str]) -> Vec<u8> {
+        let mut h: Vec<u8> = cards.iter().flat_map(|c| format!("{c:<80}").into_bytes()).collect();
+        h.extend(format!("{:<80}", "END").bytes());
+        h.resize(h.len().div_ceil(BLOCK) * BLOCK, b' ');
+        h
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        check(b"hello", "not a FITS file (it does not start with a SIMPLE card)");
+        check(
+            &header(&[
+                "SIMPLE  =                    T",
+                "BITPIX  =                   24",
+                "NAXIS   =                    2",
+                "NAXIS1  =                    2",
+                "NAXIS2  =                    2",
+            ]),
+            "unsupported FITS image: BITPIX 24; supported: 8, 16, 32, -32, -64",
+        );
+        check(
+            &header(&[
+                "SIMPLE  =                    T",
+                "BITPIX  =                   16",
+                "NAXIS   =                    3",
+                "NAXIS1  =                    2",
+                "NAXIS2  =                    2",
+                "NAXIS3  =                    3",
+            ]),
+            "unsupported FITS image: NAXIS = 3; only 2-D images are read",
+        );
+        check(
+            &header(&[
+                "SIMPLE  =                    T",
+                "BITPIX  =                   16",
+                "NAXIS   =                    2",
+                "NAXIS1  =                  100",
+                "NAXIS2  =                  100",
+            ]),
+            "truncated: the header announces 20000 bytes of data, the file holds 0",
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! The v2 API's envelope: every JSON reply is
+//! `{"Response":…,"Error":"","StatusCode":200,"Success":true,"Type":"API"}`, keys in that
+//! order; the HTTP status equals `StatusCode`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Envelope<'a, T: Serialize> {
+    #[serde(rename = "Response")]
+    response: T,
+    #[serde(rename = "Error")]
+    error: &'a str,
+    #[serde(rename = "StatusCode")]
+    status_code: u16,
+    #[serde(rename = "Success")]
+    success: bool,
+    #[serde(rename = "Type")]
+    kind: &'a str,
+}
+
+/// The envelope's `Type` for HTTP replies.
+pub(crate) const API: &str = "API";
+/// The envelope's `Type` for WebSocket events.
+pub(crate) const SOCKET: &str = "Socket";
+
+/// A successful reply carrying `response`.
+pub(crate) fn ok<T: Serialize>(response: T) -> Response {
+    json_response(StatusCode::OK, envelope_text(&response, "", StatusCode::OK, API))
+}
+
+/// The envelope's JSON text.
+pub(crate) fn envelope_text<T: Serialize>(
+    response: &T,
+    error: &str,
+    status: StatusCode,
+    kind: &str,
+) -> String {
+    let envelope =
+        Envelope { response, error, status_code: status.as_u16(), success: status.is_success(), kind };
+    serde_json::to_string(&envelope).unwrap_or_else(|_| UNKNOWN_ERROR_TEXT.to_owned())
+}
+
+const UNKNOWN_ERROR_TEXT: &str =
+    r#"{"Response":"","Error":"Unknown error","StatusCode":500,"Success":false,"Type":"API"}"#;
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A failed request: its status and message are defined here, once per kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ApiError {
+    /// An index past the (filtered) history, or no image at all for the default call.
+    IndexOutOfRange,
+    /// A parameter with a value it cannot take; the message names it.
+    BadParameter(String),
+    /// No such endpoint.
+    NotFound,
+    /// Anything that is our fault; details go to the log, not the client.
+    Internal,
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::IndexOutOfRange | ApiError::BadParameter(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message(&self) -> &str {
+        match self {
+            ApiError::IndexOutOfRange => "Index out of range",
+            ApiError::BadParameter(message) => message,
+            ApiError::NotFound => "Not found",
+            ApiError::Internal => "Unknown error",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        json_response(status, envelope_text(&"", self.message(), status, API))
+    }
+}

@@ -1,0 +1,113 @@
+//! The parameters of `GET /v2/api/image-history`, read and checked before any lookup.
+//! Evaluation order (the decisions page): filter by `imageType`, then `count`, `all`,
+//! `index`; no parameter means the newest image.
+
+use stx_history::ImageType;
+use stx_protocol::request::{RawParam, RawValue};
+
+use super::envelope::ApiError;
+
+/// What the caller asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Selection {
+    /// `count=true`: the number of images.
+    Count,
+    /// `all=true`: every image, oldest first.
+    All,
+    /// `index=i`: the i-th image, 0 = oldest.
+    Index(u64),
+    /// No parameter: the newest image.
+    Newest,
+}
+
+/// A read image-history request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HistoryQuery {
+    /// Only images of this type, if given.
+    pub(crate) image_type: Option<ImageType>,
+    /// What to return.
+    pub(crate) selection: Selection,
+}
+
+/// Reads the parameters. Every parameter given is checked, even one that a
+/// higher-precedence parameter makes moot: a typo should not pass silently.
+pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
+    let find = |name: &str| params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value);
+    let image_type = match find("imageType") {
+        None => None,
+        Some(v) => Some(v.text().and_then(ImageType::parse).ok_or_else(|| {
+            let valid: Vec<&str> = ImageType::ALL.iter().map(|t| t.wire_name()).collect();
+            ApiError::BadParameter(format!("Invalid imageType: valid values are {}", valid.join(", ")))
+        })?),
+    };
+    let count = find("count").map(|v| boolean(v, "count")).transpose()?.unwrap_or(false);
+    let all = find("all").map(|v| boolean(v, "all")).transpose()?.unwrap_or(false);
+    let index = match find("index") {
+        None => None,
+        Some(v) => {
+            let n = v.text().and_then(|t| t.trim().parse::<i64>().ok());
+            let n =
+                n.ok_or_else(|| ApiError::BadParameter("Invalid index: expected an integer".to_owned()))?;
+            Some(u64::try_from(n).map_err(|_| ApiError::IndexOutOfRange)?)
+        }
+    };
+    let selection = if count {
+        Selection::Count
+    } else if all {
+        Selection::All
+    } else if let Some(i) = index {
+        Selection::Index(i)
+    } else {
+        Selection::Newest
+    };
+    Ok(HistoryQuery { image_type, selection })
+}
+
+/// `true`/`false` in any case, `1`/`0`, or a bare name (true).
+fn boolean(value: &RawValue, name: &str) -> Result<bool, ApiError> {
+    let bad = || ApiError::BadParameter(format!("Invalid {name}: expected true or false"));
+    match value {
+        RawValue::Absent => Ok(true),
+        RawValue::Text(t) if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
+        RawValue::Text(t) if t.eq_ignore_ascii_case("false") || t == "0" => Ok(false),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stx_protocol::request::RawRequest;
+
+    fn check(query: &str, expect: &str) {
+        let raw = RawRequest::parse(&format!("/v2/api/image-history?{query}")).unwrap();
+        let got = match parse(&raw.params) {
+            Ok(q) => format!("{:?} {:?}", q.image_type, q.selection),
+            Err(e) => format!("{e:?}"),
+        };
+        assert_eq!(got, expect, "{query}");
+    }
+
+    #[test]
+    fn parameter_rules() {
+        check("", "None Newest");
+        check("count=true", "None Count");
+        check("count", "None Count");
+        check("count=TRUE&all=true&index=3", "None Count");
+        check("count=false&all=1&index=3", "None All");
+        check("all=0&index=3", "None Index(3)");
+        check("index=0", "None Index(0)");
+        check("index=-1", "IndexOutOfRange");
+        check("index=1.5", r#"BadParameter("Invalid index: expected an integer")"#);
+        check("index=", r#"BadParameter("Invalid index: expected an integer")"#);
+        check("all=yes", r#"BadParameter("Invalid all: expected true or false")"#);
+        check("count=2", r#"BadParameter("Invalid count: expected true or false")"#);
+        check("imageType=flat&all=true", "Some(Flat) All");
+        check("imageType=Snapshot", "Some(Snapshot) Newest");
+        check(
+            "imageType=SCIENCE",
+            r#"BadParameter("Invalid imageType: valid values are LIGHT, FLAT, DARK, BIAS, SNAPSHOT")"#,
+        );
+        check("whatever=1&count=false", "None Newest");
+    }
+}

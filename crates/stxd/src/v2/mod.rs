@@ -1,0 +1,131 @@
+//! The v2 API on `--api-listen`: the image history and its neighbours, in the JSON
+//! envelope imaging dashboards already read.
+
+mod capture;
+mod envelope;
+mod events;
+mod history_query;
+mod record_json;
+mod socket;
+
+pub use events::EventBus;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use stx_history::History;
+use stx_protocol::request::RawRequest;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use envelope::ApiError;
+use history_query::Selection;
+use record_json::RecordJson;
+
+/// What the v2 handlers share.
+#[derive(Clone, Debug)]
+pub struct V2State {
+    /// The durable history.
+    pub history: Arc<History>,
+    /// Announcements of new records.
+    pub events: Arc<EventBus>,
+    /// The camera's frame pipeline (the capture endpoint starts exposures through it).
+    pub pipeline: Arc<crate::pipeline::Pipeline>,
+    /// The camera.
+    pub camera: Arc<dyn stx_camera::Camera>,
+}
+
+/// The v2 routes.
+pub fn router(state: V2State) -> Router {
+    Router::new()
+        .route("/v2/api/version", get(version))
+        .route("/v2/api/image-history", get(image_history))
+        .route("/v2/api/event-history", get(event_history))
+        .route("/v2/api/equipment/camera/capture", get(capture::capture))
+        .route("/v2/socket", get(socket::upgrade))
+        .fallback(not_found)
+        .layer(middleware::from_fn(cors))
+        .with_state(state)
+}
+
+/// Serves the v2 API until `shutdown` turns true.
+pub async fn serve(listener: TcpListener, state: V2State, mut shutdown: watch::Receiver<bool>) {
+    let shutdown = async move {
+        let _ = shutdown.changed().await;
+    };
+    if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await {
+        tracing::error!("v2 API stopped: {e}");
+    }
+}
+
+/// `Access-Control-Allow-Origin: *` on every reply; preflight `OPTIONS` answered here.
+async fn cors(request: axum::extract::Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, OPTIONS"));
+        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("*"));
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+        r
+    } else {
+        next.run(request).await
+    };
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn version() -> Response {
+    envelope::ok(env!("CARGO_PKG_VERSION"))
+}
+
+async fn event_history(State(state): State<V2State>) -> Response {
+    envelope::ok(state.events.history())
+}
+
+/// Query parameters read the STX way (same percent-decoding, bare names allowed).
+pub(crate) fn params(query: Option<String>) -> Vec<stx_protocol::request::RawParam> {
+    let target = format!("/?{}", query.unwrap_or_default());
+    RawRequest::parse(&target).map(|r| r.params).unwrap_or_default()
+}
+
+async fn image_history(
+    State(state): State<V2State>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let query = history_query::parse(&params(query))?;
+    let history = state.history.clone();
+    // SQLite calls block; keep them off the async workers.
+    tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
+        let filter = query.image_type;
+        let internal = |e: stx_history::Error| {
+            tracing::error!("image history: {e}");
+            ApiError::Internal
+        };
+        Ok(match query.selection {
+            Selection::Count => envelope::ok(history.count(filter).map_err(internal)?),
+            Selection::All => {
+                let records = history.all(filter).map_err(internal)?;
+                envelope::ok(records.iter().map(RecordJson::from).collect::<Vec<_>>())
+            }
+            Selection::Index(i) => {
+                let record = history.get(i, filter).map_err(internal)?.ok_or(ApiError::IndexOutOfRange)?;
+                envelope::ok([RecordJson::from(&record)])
+            }
+            Selection::Newest => {
+                let record = history.newest(filter).map_err(internal)?.ok_or(ApiError::IndexOutOfRange)?;
+                envelope::ok([RecordJson::from(&record)])
+            }
+        })
+    })
+    .await
+    .map_err(|_| ApiError::Internal)?
+}
