@@ -5,7 +5,9 @@
 //! the matched filter; every local maximum above the threshold is a candidate.
 //! Maxima are not merged here: two maxima of one star converge to one centroid
 //! and are merged after measurement, and a star next to a cosmic ray keeps its
-//! own candidate when the cosmic ray's is rejected.
+//! own candidate when the cosmic ray's is rejected. Two maxima separated by a real
+//! dip of the filtered S/N are two stars whose light overlaps: both are marked
+//! blended (a noise wiggle on one star's slope makes no such dip).
 
 use rayon::prelude::*;
 
@@ -19,6 +21,12 @@ pub(crate) const MIN_FRAME_SIZE: usize = 16;
 const KERNEL_SIGMA_BINNED: f32 = 1.0;
 /// Half-width of the filter in binned pixels (3σ).
 const KERNEL_RADIUS: usize = 3;
+/// Maxima closer than this (binned pixels) are tested for a dip between them.
+const BLEND_SEARCH_BINNED: f32 = 10.0;
+/// A dip between two maxima is real when the S/N falls by at least this much
+/// (the filtered noise is 1) and this fraction of the fainter peak.
+const BLEND_MIN_DIP: f32 = 3.0;
+const BLEND_MIN_DIP_FRACTION: f32 = 0.05;
 /// Binned pixels above this matched-filter S/N hold star light, for the second
 /// background estimate (2σ reaches well into the wings).
 const MASK_NSIGMA: f32 = 2.0;
@@ -32,13 +40,17 @@ pub(crate) struct Candidate {
     pub(crate) y: f32,
     /// Peak value of the matched-filter S/N.
     pub(crate) snr: f32,
+    /// Another maximum nearby is separated from this one by a real dip: two stars
+    /// whose light overlaps.
+    pub(crate) blended: bool,
 }
 
 /// Finds star candidates on the binned frame; also returns the mask of the binned
 /// pixels that hold star light (for a second background estimate).
 pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Vec<Candidate>, Vec<bool>) {
     let snr = matched_filter(binned, background);
-    let candidates = local_maxima(&snr, nsigma);
+    let mut candidates = local_maxima(&snr, nsigma);
+    mark_blends(&snr, &mut candidates);
     let mask = star_mask(&snr, &candidates);
     (candidates, mask)
 }
@@ -175,7 +187,12 @@ fn local_maxima(snr: &Grid, nsigma: f32) -> Vec<Candidate> {
                 is_max.then(|| {
                     let dx = parabola_offset(row[x - 1], c, row[x + 1]);
                     let dy = parabola_offset(up[x], c, down[x]);
-                    Candidate { x: 2.0 * (x as f32 + dx) + 0.5, y: 2.0 * (y as f32 + dy) + 0.5, snr: c }
+                    Candidate {
+                        x: 2.0 * (x as f32 + dx) + 0.5,
+                        y: 2.0 * (y as f32 + dy) + 0.5,
+                        snr: c,
+                        blended: false,
+                    }
                 })
             })
         })
@@ -186,4 +203,64 @@ fn local_maxima(snr: &Grid, nsigma: f32) -> Vec<Candidate> {
 fn parabola_offset(a: f32, b: f32, c: f32) -> f32 {
     let curvature = a - 2.0 * b + c;
     if curvature < 0.0 { (0.5 * (a - c) / curvature).clamp(-0.5, 0.5) } else { 0.0 }
+}
+
+/// Marks the candidates that have a neighbour within [`BLEND_SEARCH_BINNED`] from
+/// which a real dip separates them: the S/N between them falls below the fainter
+/// peak by at least [`BLEND_MIN_DIP`] (noise units) and [`BLEND_MIN_DIP_FRACTION`]
+/// of it.
+fn mark_blends(snr: &Grid, candidates: &mut [Candidate]) {
+    let cell = 2.0 * BLEND_SEARCH_BINNED; // frame pixels
+    let mut buckets: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
+    for (i, c) in candidates.iter().enumerate() {
+        buckets.entry(((c.x / cell) as i32, (c.y / cell) as i32)).or_default().push(i);
+    }
+    let mut blended = vec![false; candidates.len()];
+    for (i, a) in candidates.iter().enumerate() {
+        let (bx, by) = ((a.x / cell) as i32, (a.y / cell) as i32);
+        for key in (by - 1..=by + 1).flat_map(|y| (bx - 1..=bx + 1).map(move |x| (x, y))) {
+            for &j in buckets.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+                let b = &candidates[j];
+                if j <= i || (a.x - b.x).hypot(a.y - b.y) >= cell {
+                    continue;
+                }
+                let fainter = a.snr.min(b.snr);
+                let dip = fainter - min_between(snr, a, b);
+                if dip >= BLEND_MIN_DIP && dip >= BLEND_MIN_DIP_FRACTION * fainter {
+                    blended[i] = true;
+                    blended[j] = true;
+                }
+            }
+        }
+    }
+    for (c, b) in candidates.iter_mut().zip(blended) {
+        c.blended = b;
+    }
+}
+
+/// Smallest filtered S/N on the segment between two candidates (sampled every
+/// half binned pixel, bilinearly).
+fn min_between(snr: &Grid, a: &Candidate, b: &Candidate) -> f32 {
+    let (ax, ay) = ((a.x - 0.5) / 2.0, (a.y - 0.5) / 2.0);
+    let (bx, by) = ((b.x - 0.5) / 2.0, (b.y - 0.5) / 2.0);
+    let steps = ((bx - ax).hypot(by - ay) * 2.0).ceil().max(1.0) as usize;
+    (0..=steps)
+        .map(|i| {
+            let t = i as f32 / steps as f32;
+            bilinear(snr, ax + t * (bx - ax), ay + t * (by - ay))
+        })
+        .fold(f32::INFINITY, f32::min)
+}
+
+fn bilinear(g: &Grid, x: f32, y: f32) -> f32 {
+    let x = x.clamp(0.0, (g.width - 1) as f32);
+    let y = y.clamp(0.0, (g.height - 1) as f32);
+    let x0 = (x as usize).min(g.width.saturating_sub(2));
+    let y0 = (y as usize).min(g.height.saturating_sub(2));
+    let (x1, y1) = ((x0 + 1).min(g.width - 1), (y0 + 1).min(g.height - 1));
+    let (tx, ty) = (x - x0 as f32, y - y0 as f32);
+    let at = |x: usize, y: usize| g.data[y * g.width + x];
+    let top = at(x0, y0) + (at(x1, y0) - at(x0, y0)) * tx;
+    let bottom = at(x0, y1) + (at(x1, y1) - at(x0, y1)) * tx;
+    top + (bottom - top) * ty
 }

@@ -297,8 +297,9 @@ pub(crate) fn measure_all<P: Pixel>(
     candidates: &[Candidate],
     saturation: Option<f32>,
 ) -> Vec<Star> {
+    // A blend would size itself as one big star: blends take the PSF σ.
     let (bright, faint): (Vec<&Candidate>, Vec<&Candidate>) =
-        candidates.iter().partition(|c| c.snr >= SIZE_MIN_DETECT_SNR);
+        candidates.iter().partition(|c| c.snr >= SIZE_MIN_DETECT_SNR && !c.blended);
     let mut measured: Vec<(Star, f32)> =
         bright.par_iter().filter_map(|c| measure_one(frame, background, c, saturation, None)).collect();
     let mut sigmas: Vec<f32> =
@@ -381,6 +382,8 @@ fn measure_one<P: Pixel>(
         saturation.is_some_and(|s| max_raw(frame, x, y, SATURATION_CORE_RADIUS.max(1.5 * sigma)) >= s);
     let quality = if saturated {
         StarQuality::Saturated
+    } else if cand.blended {
+        StarQuality::Blended
     } else if x - radius < -0.5 || y - radius < -0.5 || x + radius > w - 0.5 || y + radius > h - 0.5 {
         StarQuality::Edge
     } else {
