@@ -1,34 +1,54 @@
-//! What stands behind the STX front: the camera, and for the simulated camera its fault
-//! controls.
+//! What stands behind the STX front: the simulated camera (with its fault controls) or
+//! a real camera through the proxy.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use stx_camera::Camera;
 use stx_camera::sim::{Faults, SimCamera};
+use stx_protocol::reply::Reply;
+
+use crate::proxy::Proxy;
 
 /// The camera the server fronts.
+#[derive(Debug)]
 pub struct Backend {
-    /// The camera every STX call goes to.
+    /// The camera, as the pipeline and the v2 API use it.
     pub camera: Arc<dyn Camera>,
-    sim: Option<Arc<SimCamera>>,
+    kind: Kind,
 }
 
-impl std::fmt::Debug for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Backend").field("simulated", &self.sim.is_some()).finish()
-    }
+#[derive(Debug)]
+enum Kind {
+    Simulated(Arc<SimCamera>),
+    Proxied(Proxy),
 }
 
 impl Backend {
     /// The simulated camera.
     pub fn simulated(sim: Arc<SimCamera>) -> Backend {
-        Backend { camera: sim.clone(), sim: Some(sim) }
+        Backend { camera: sim.clone(), kind: Kind::Simulated(sim) }
+    }
+
+    /// A real camera behind the proxy.
+    pub fn proxied(proxy: Proxy) -> Backend {
+        Backend { camera: proxy.camera(), kind: Kind::Proxied(proxy) }
+    }
+
+    /// Answers one STX request target. Blocking.
+    pub fn answer(&self, target: &str) -> Reply {
+        match &self.kind {
+            Kind::Simulated(sim) => crate::front::answer_target(sim.as_ref(), target),
+            Kind::Proxied(proxy) => proxy.answer(target),
+        }
     }
 
     /// The simulated camera's fault controls, if the camera is simulated.
     pub fn faults(&self) -> Option<Faults> {
-        self.sim.as_deref().map(SimCamera::faults)
+        match &self.kind {
+            Kind::Simulated(sim) => Some(sim.faults()),
+            Kind::Proxied(_) => None,
+        }
     }
 
     /// How long to hold each STX answer (the "slow answers" fault).

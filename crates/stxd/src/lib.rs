@@ -12,6 +12,7 @@
 pub mod backend;
 pub mod front;
 pub mod pipeline;
+pub mod proxy;
 mod recovery;
 pub mod server;
 mod sim_control;

@@ -28,6 +28,10 @@ struct Args {
     /// Seed of the simulated sky and noise.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
+    /// Front a real STX camera at this address (http://HOST[:PORT]) instead of the
+    /// simulated one.
+    #[arg(long, value_name = "URL")]
+    camera: Option<String>,
     /// Simulated seconds per real second (60: a 60 s exposure takes one second).
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     time_scale: f64,
@@ -55,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data_dir,
         model: args.model,
         seed: args.seed,
+        camera: args.camera,
     };
     let clock = Arc::new(ScaledClock::new(args.time_scale));
     let server = Stxd::start(&config, clock).await.context("stxd could not start")?;

@@ -2,6 +2,7 @@
 //! written as a FITS file, recorded in the history, then announced. Off the request
 //! path: the STX API answers while a frame is measured, and each frame is measured once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,13 +41,22 @@ pub struct Pipeline {
     /// Held while draining; `true` while the next imager frame is a capture-endpoint
     /// SNAPSHOT.
     drain: Mutex<bool>,
+    /// Whether the last ask failed: an outage is logged once, not ten times a second.
+    camera_down: AtomicBool,
 }
 
 impl Pipeline {
     /// A pipeline from `camera` into `history`, announcing on `events`.
     pub fn new(camera: Arc<dyn Camera>, history: Arc<History>, events: Arc<EventBus>) -> Pipeline {
         let run_id = Local::now().format("%Y%m%dT%H%M%S%.6f").to_string();
-        Pipeline { camera, history, events, run_id, drain: Mutex::new(false) }
+        Pipeline {
+            camera,
+            history,
+            events,
+            run_id,
+            drain: Mutex::new(false),
+            camera_down: AtomicBool::new(false),
+        }
     }
 
     /// Drains the camera every [`DRAIN_INTERVAL`] until `shutdown` turns true, then once
@@ -73,9 +83,16 @@ impl Pipeline {
 
     fn drain_locked(&self, snapshot_next: &mut bool) -> Vec<StoredImage> {
         let finished = match self.camera.take_finished() {
-            Ok(finished) => finished,
+            Ok(finished) => {
+                if self.camera_down.swap(false, Ordering::Relaxed) {
+                    tracing::info!("camera answers again");
+                }
+                finished
+            }
             Err(e) => {
-                tracing::warn!("cannot ask the camera for finished frames: {e}");
+                if !self.camera_down.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("cannot ask the camera for finished frames (retrying): {e}");
+                }
                 return Vec::new();
             }
         };

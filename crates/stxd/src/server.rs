@@ -8,6 +8,7 @@ use std::sync::Arc;
 use stx_camera::Clock;
 use stx_camera::preset::ModelPreset;
 use stx_camera::sim::{SimCamera, SimConfig};
+use stx_client::{Client, RemoteCamera};
 use stx_history::History;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -15,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::backend::Backend;
 use crate::pipeline::Pipeline;
+use crate::proxy::Proxy;
 use crate::v2::{EventBus, V2State};
 
 /// The seed a new user gets: fixed, so two runs show the same sky.
@@ -33,6 +35,8 @@ pub struct Config {
     pub model: String,
     /// Seed of the simulated sky and noise.
     pub seed: u64,
+    /// A real camera to front (`http://HOST[:PORT]`) instead of the simulated one.
+    pub camera: Option<String>,
 }
 
 /// Why stxd could not start.
@@ -61,6 +65,9 @@ pub enum StartError {
     /// The simulated camera could not be built.
     #[error(transparent)]
     Camera(#[from] stx_camera::sim::SimError),
+    /// The real camera's address is not usable.
+    #[error(transparent)]
+    CameraUrl(#[from] stx_client::Error),
     /// The image history could not be opened or repaired.
     #[error("image history: {0}")]
     History(#[from] stx_history::Error),
@@ -79,18 +86,27 @@ pub struct Stxd {
 }
 
 impl Stxd {
-    /// Builds the simulated camera on `clock` and starts serving.
+    /// Builds the camera (simulated on `clock`, or the real one `config.camera` names)
+    /// and starts serving. A real camera that does not answer yet is no reason not to
+    /// start: requests get a clear error until it does.
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Stxd, StartError> {
-        let preset = ModelPreset::resolve(&config.model)?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
-        let sim = SimCamera::new(SimConfig {
-            preset,
-            seed: config.seed,
-            data_dir: Some(config.data_dir.clone()),
-            clock,
-        })?;
-        let backend = Arc::new(Backend::simulated(Arc::new(sim)));
+        let backend = Arc::new(match &config.camera {
+            Some(url) => {
+                let remote = RemoteCamera::new(Client::new(url)?);
+                Backend::proxied(Proxy::new(Arc::new(remote)))
+            }
+            None => {
+                let sim = SimCamera::new(SimConfig {
+                    preset: ModelPreset::resolve(&config.model)?,
+                    seed: config.seed,
+                    data_dir: Some(config.data_dir.clone()),
+                    clock,
+                })?;
+                Backend::simulated(Arc::new(sim))
+            }
+        });
         let history = Arc::new(open_history(config)?);
         let events = Arc::new(EventBus::default());
         let pipeline = Arc::new(Pipeline::new(backend.camera.clone(), history.clone(), events.clone()));

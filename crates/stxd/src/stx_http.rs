@@ -79,9 +79,9 @@ async fn handle(backend: &Arc<Backend>, req: Request<Incoming>) -> Response<Body
     } else {
         let backend = backend.clone();
         let target = target.clone();
-        // Camera calls may render a frame (up to a second of CPU): keep them off the
-        // async workers so other connections are served meanwhile.
-        tokio::task::spawn_blocking(move || crate::front::answer_target(backend.camera.as_ref(), &target))
+        // Camera calls may render a frame (up to a second of CPU) or wait their turn at a
+        // real camera: keep them off the async workers so other connections go on.
+        tokio::task::spawn_blocking(move || backend.answer(&target))
             .await
             .unwrap_or_else(|_| Reply::malformed("Internal error."))
     };

@@ -32,25 +32,10 @@ pub(crate) struct HistoryQuery {
 /// Reads the parameters. Every parameter given is checked, even one that a
 /// higher-precedence parameter makes moot: a typo should not pass silently.
 pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
-    let find = |name: &str| params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value);
-    let image_type = match find("imageType") {
-        None => None,
-        Some(v) => Some(v.text().and_then(ImageType::parse).ok_or_else(|| {
-            let valid: Vec<&str> = ImageType::ALL.iter().map(|t| t.wire_name()).collect();
-            ApiError::BadParameter(format!("Invalid imageType: valid values are {}", valid.join(", ")))
-        })?),
-    };
-    let count = find("count").map(|v| boolean(v, "count")).transpose()?.unwrap_or(false);
-    let all = find("all").map(|v| boolean(v, "all")).transpose()?.unwrap_or(false);
-    let index = match find("index") {
-        None => None,
-        Some(v) => {
-            let n = v.text().and_then(|t| t.trim().parse::<i64>().ok());
-            let n =
-                n.ok_or_else(|| ApiError::BadParameter("Invalid index: expected an integer".to_owned()))?;
-            Some(u64::try_from(n).map_err(|_| ApiError::IndexOutOfRange)?)
-        }
-    };
+    let image_type = image_type(params)?;
+    let count = find(params, "count").map(|v| boolean(v, "count")).transpose()?.unwrap_or(false);
+    let all = find(params, "all").map(|v| boolean(v, "all")).transpose()?.unwrap_or(false);
+    let index = find(params, "index").map(|v| index(v.text())).transpose()?;
     let selection = if count {
         Selection::Count
     } else if all {
@@ -63,8 +48,35 @@ pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
     Ok(HistoryQuery { image_type, selection })
 }
 
+/// The value of parameter `name` (matched case-insensitively; the last one wins, as
+/// on the STX API).
+pub(crate) fn find<'a>(params: &'a [RawParam], name: &str) -> Option<&'a RawValue> {
+    params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value)
+}
+
+/// The `imageType` filter, if given. Shared with the image endpoints, which select by
+/// the same rules.
+pub(crate) fn image_type(params: &[RawParam]) -> Result<Option<ImageType>, ApiError> {
+    match find(params, "imageType") {
+        None => Ok(None),
+        Some(v) => Ok(Some(v.text().and_then(ImageType::parse).ok_or_else(|| {
+            let valid: Vec<&str> = ImageType::ALL.iter().map(|t| t.wire_name()).collect();
+            ApiError::BadParameter(format!("Invalid imageType: valid values are {}", valid.join(", ")))
+        })?)),
+    }
+}
+
+/// An image index (0 = oldest), from a query value or a path segment. A negative
+/// integer is a well-formed index that no image has, hence out of range rather than
+/// malformed.
+pub(crate) fn index(text: Option<&str>) -> Result<u64, ApiError> {
+    let n = text.and_then(|t| t.trim().parse::<i64>().ok());
+    let n = n.ok_or_else(|| ApiError::BadParameter("Invalid index: expected an integer".to_owned()))?;
+    u64::try_from(n).map_err(|_| ApiError::IndexOutOfRange)
+}
+
 /// `true`/`false` in any case, `1`/`0`, or a bare name (true).
-fn boolean(value: &RawValue, name: &str) -> Result<bool, ApiError> {
+pub(crate) fn boolean(value: &RawValue, name: &str) -> Result<bool, ApiError> {
     let bad = || ApiError::BadParameter(format!("Invalid {name}: expected true or false"));
     match value {
         RawValue::Absent => Ok(true),

@@ -5,6 +5,7 @@ mod capture;
 mod envelope;
 mod events;
 mod history_query;
+mod preview;
 mod record_json;
 mod socket;
 
@@ -47,6 +48,13 @@ pub fn router(state: V2State) -> Router {
         .route("/v2/api/image-history", get(image_history))
         .route("/v2/api/event-history", get(event_history))
         .route("/v2/api/equipment/camera/capture", get(capture::capture))
+        .route("/v2/api/image/{index}", get(preview::image))
+        .route("/v2/api/image/thumbnail/{index}", get(preview::thumbnail))
+        // The API's own description, checked in next to the code it describes.
+        .route(
+            "/v2/api/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json")) }),
+        )
         .route("/v2/socket", get(socket::upgrade))
         .fallback(not_found)
         .layer(middleware::from_fn(cors))

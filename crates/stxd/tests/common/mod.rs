@@ -79,6 +79,7 @@ impl TestServer {
             data_dir: dir.path().to_owned(),
             model: "stx-16803".to_owned(),
             seed: 7,
+            camera: None,
         };
         let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).expect("stxd starts");
         TestServer { stxd: Some(stxd), clock, dir, runtime }

@@ -1,0 +1,484 @@
+//! `GET /v2/api/image/{index}` and `GET /v2/api/image/thumbnail/{index}`: a stored
+//! frame as an 8-bit grey preview a browser can show, or the FITS file itself.
+//!
+//! The frame is selected like an image-history record (`index` 0 = oldest among those
+//! of `imageType`), read back from its FITS file, auto-stretched (see [`stretch`]),
+//! optionally shrunk, and encoded as PNG or JPEG. Rows are shown in file order, first
+//! row at the top: the order the camera reads them out and the `.bin` download has.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use image::{GrayImage, ImageEncoder};
+use stx_history::{History, ImageType};
+use stx_protocol::request::{RawParam, RawValue};
+
+use super::V2State;
+use super::envelope::{self, ApiError};
+use super::history_query;
+
+/// Thumbnail width in pixels: enough for a gallery tile or a small display device,
+/// small enough that a 4096-pixel frame becomes a few-kilobyte JPEG.
+const THUMBNAIL_WIDTH: u32 = 256;
+/// Thumbnail JPEG quality: artefacts stay invisible at thumbnail size.
+const THUMBNAIL_QUALITY: u8 = 80;
+/// The width `resize=true` gives when neither `size` nor `scale` says otherwise: a
+/// dashboard tile, and the width of the widespread implementation's default size
+/// (640x480).
+const DEFAULT_RESIZE_WIDTH: u32 = 640;
+/// Accepted `quality` values (JPEG quality, 100 = best).
+const QUALITY_RANGE: std::ops::RangeInclusive<u8> = 1..=100;
+/// Accepted `scale` values: a preview is never larger than the frame, and a tenth of
+/// the smallest frame still shows something.
+const SCALE_RANGE: std::ops::RangeInclusive<f64> = 0.1..=1.0;
+
+/// How the preview is encoded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Format {
+    /// Lossless; the default.
+    Png,
+    /// Lossy, with this quality (1..=100).
+    Jpeg(u8),
+}
+
+/// How the preview is shrunk.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Resize {
+    /// To this width (never wider than the frame), aspect kept.
+    Width(u32),
+    /// By this factor (0.1..=1), aspect kept.
+    Scale(f64),
+}
+
+/// What a preview request asks for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PreviewQuery {
+    image_type: Option<ImageType>,
+    format: Format,
+    resize: Option<Resize>,
+    /// The image bytes as the body rather than base64 in the envelope.
+    stream: bool,
+    /// The FITS file, base64 in the envelope, instead of a preview.
+    raw_fits: bool,
+}
+
+/// `GET /v2/api/image/{index}`.
+pub(crate) async fn image(
+    State(state): State<V2State>,
+    index: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let index = path_index(index)?;
+    let query = parse(&super::params(query))?;
+    let history = state.history.clone();
+    blocking(move || {
+        let fits = read_fits(&history, index, query.image_type)?;
+        if query.raw_fits {
+            return Ok(envelope::ok(BASE64.encode(&fits)));
+        }
+        let bytes = render(&fits, query.resize, query.format)?;
+        Ok(if query.stream { stream(bytes, query.format) } else { envelope::ok(BASE64.encode(&bytes)) })
+    })
+    .await
+}
+
+/// `GET /v2/api/image/thumbnail/{index}`: always a streamed JPEG; only `imageType` is
+/// read from the query.
+pub(crate) async fn thumbnail(
+    State(state): State<V2State>,
+    index: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let index = path_index(index)?;
+    let image_type = history_query::image_type(&super::params(query))?;
+    let history = state.history.clone();
+    blocking(move || {
+        let fits = read_fits(&history, index, image_type)?;
+        let format = Format::Jpeg(THUMBNAIL_QUALITY);
+        let bytes = render(&fits, Some(Resize::Width(THUMBNAIL_WIDTH)), format)?;
+        Ok(stream(bytes, format))
+    })
+    .await
+}
+
+/// The `{index}` path segment. A segment axum cannot even decode (not UTF-8) is as bad
+/// an index as `abc`, and answered the same way.
+fn path_index(segment: Result<Path<String>, PathRejection>) -> Result<u64, ApiError> {
+    history_query::index(segment.as_ref().ok().map(|Path(s)| s.as_str()))
+}
+
+/// Reads and checks the query. Every parameter given is checked, even one that
+/// another makes moot (`size` without `resize`): a typo should not pass silently.
+fn parse(params: &[RawParam]) -> Result<PreviewQuery, ApiError> {
+    let find = |name| history_query::find(params, name);
+    let flag =
+        |name| find(name).map(|v| history_query::boolean(v, name)).transpose().map(Option::unwrap_or_default);
+    let image_type = history_query::image_type(params)?;
+    let format = match find("quality") {
+        None => Format::Png,
+        Some(v) => Format::Jpeg(quality(v)?),
+    };
+    let resize = flag("resize")?;
+    let size = find("size").map(size_width).transpose()?;
+    let scale = find("scale").map(scale).transpose()?;
+    let stream = flag("stream")?;
+    let raw_fits = flag("raw_fits")?;
+    // `scale` wins over `size`: it is the more specific ask when a client sends both.
+    let resize = resize.then(|| {
+        scale.map(Resize::Scale).or(size.map(Resize::Width)).unwrap_or(Resize::Width(DEFAULT_RESIZE_WIDTH))
+    });
+    Ok(PreviewQuery { image_type, format, resize, stream, raw_fits })
+}
+
+fn quality(value: &RawValue) -> Result<u8, ApiError> {
+    value.text().and_then(|t| t.trim().parse::<u8>().ok()).filter(|q| QUALITY_RANGE.contains(q)).ok_or_else(
+        || {
+            ApiError::BadParameter(format!(
+                "Invalid quality: expected an integer from {} to {}",
+                QUALITY_RANGE.start(),
+                QUALITY_RANGE.end()
+            ))
+        },
+    )
+}
+
+/// `WxH`, both positive integers; only the width is used (the aspect is the frame's),
+/// but a malformed height is still an error.
+fn size_width(value: &RawValue) -> Result<u32, ApiError> {
+    let bad =
+        || ApiError::BadParameter("Invalid size: expected WIDTHxHEIGHT in pixels, e.g. 640x480".to_owned());
+    let (w, h) = value.text().and_then(|t| t.trim().split_once(['x', 'X'])).ok_or_else(bad)?;
+    let positive = |t: &str| t.parse::<u32>().ok().filter(|&n| n > 0);
+    match (positive(w), positive(h)) {
+        (Some(w), Some(_)) => Ok(w),
+        _ => Err(bad()),
+    }
+}
+
+fn scale(value: &RawValue) -> Result<f64, ApiError> {
+    value.text().and_then(|t| t.trim().parse::<f64>().ok()).filter(|s| SCALE_RANGE.contains(s)).ok_or_else(
+        || {
+            ApiError::BadParameter(format!(
+                "Invalid scale: expected a number from {} to {}",
+                SCALE_RANGE.start(),
+                SCALE_RANGE.end()
+            ))
+        },
+    )
+}
+
+/// Runs `work` where blocking is allowed: SQLite lookups, file reads, and the decode,
+/// stretch, resize and encode of frames up to 16 megapixels.
+async fn blocking(
+    work: impl FnOnce() -> Result<Response, ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!("image preview: {e}");
+        ApiError::Internal
+    })?
+}
+
+/// The FITS file of the `index`-th image among those of `image_type`.
+fn read_fits(history: &History, index: u64, image_type: Option<ImageType>) -> Result<Vec<u8>, ApiError> {
+    let record = history
+        .get(index, image_type)
+        .map_err(|e| {
+            tracing::error!("image preview: {e}");
+            ApiError::Internal
+        })?
+        .ok_or(ApiError::IndexOutOfRange)?;
+    let path = history.path_of(&record);
+    std::fs::read(&path).map_err(|e| {
+        tracing::error!("image preview: cannot read {}: {e}", path.display());
+        ApiError::Internal
+    })
+}
+
+/// The preview's encoded bytes. A file the history holds but we cannot decode is our
+/// fault (we wrote it), hence an internal error.
+fn render(fits: &[u8], resize: Option<Resize>, format: Format) -> Result<Vec<u8>, ApiError> {
+    let internal = |what: &str, e: &dyn std::fmt::Display| {
+        tracing::error!("image preview: {what}: {e}");
+        ApiError::Internal
+    };
+    let frame = stx_camera::fits_read::read(fits).map_err(|e| internal("cannot decode the FITS file", &e))?;
+    let grey =
+        stretch::to_grey(&frame).ok_or_else(|| internal("frame", &"size does not match its pixels"))?;
+    let grey = shrink(grey, resize);
+    let mut out = Vec::new();
+    let (w, h) = grey.dimensions();
+    let written = match format {
+        Format::Png => {
+            // Fast compression: a preview is looked at once; encoding time matters more
+            // than a few percent of size on a loopback or LAN link.
+            image::codecs::png::PngEncoder::new_with_quality(
+                &mut out,
+                image::codecs::png::CompressionType::Fast,
+                image::codecs::png::FilterType::Adaptive,
+            )
+            .write_image(grey.as_raw(), w, h, image::ExtendedColorType::L8)
+        }
+        Format::Jpeg(q) => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, q).write_image(
+            grey.as_raw(),
+            w,
+            h,
+            image::ExtendedColorType::L8,
+        ),
+    };
+    written.map_err(|e| internal("cannot encode", &e))?;
+    Ok(out)
+}
+
+/// The image shrunk as asked, aspect kept. Never enlarged: a preview shows no more
+/// than the frame has, and a huge `size` cannot make the server allocate a huge image.
+fn shrink(grey: GrayImage, resize: Option<Resize>) -> GrayImage {
+    let (w, h) = grey.dimensions();
+    let width = match resize {
+        None => return grey,
+        Some(Resize::Width(width)) => width.min(w),
+        Some(Resize::Scale(s)) => (f64::from(w) * s).round() as u32,
+    }
+    .max(1);
+    if width == w {
+        return grey;
+    }
+    let height = ((f64::from(h) * f64::from(width) / f64::from(w)).round() as u32).max(1);
+    // Area averaging: the right filter for shrinking, and fast on large frames.
+    image::imageops::thumbnail(&grey, width, height)
+}
+
+/// The image bytes as the body, typed.
+fn stream(bytes: Vec<u8>, format: Format) -> Response {
+    let content_type = match format {
+        Format::Png => "image/png",
+        Format::Jpeg(_) => "image/jpeg",
+    };
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The display stretch: linear camera data, where the sky sits a few percent above
+/// black, mapped to 8 bits so that the background is visible grey and stars stand out.
+///
+/// We use the median-based midtones transfer function (MTF) auto-stretch of common
+/// imaging programs (PixInsight's STF, and the imaging program whose API we follow):
+/// shadows clipped a fixed number of robust sigmas below the median, then the
+/// midtones balance chosen so the median lands at a fixed grey. Unlike a percentile
+/// min/max clip it does not depend on how many stars or hot pixels a frame has, so
+/// a series of frames looks alike, and it keeps star cores unclipped (highlights stay
+/// at the full-scale value) while still lifting faint nebulosity; dashboards' users
+/// know this look.
+mod stretch {
+    use std::borrow::Cow;
+
+    use image::GrayImage;
+    use stx_camera::fits_read::{FitsImage, Pixels};
+
+    /// Where the shadows are clipped, in normalised MADs (≈ sigmas) from the median:
+    /// the common default, which cuts the noise floor's lower tail and nothing of the
+    /// sky.
+    const SHADOWS_CLIP: f64 = -2.8;
+    /// The grey the median is mapped to (0..1): the common default, a dark but clearly
+    /// visible background.
+    const TARGET_BACKGROUND: f64 = 0.25;
+    /// MAD × this = sigma for Gaussian noise.
+    const MAD_TO_SIGMA: f64 = 1.4826;
+    /// Levels the stretch works on: the camera's 16 bits.
+    const LEVELS: usize = 1 << 16;
+    const FULL_SCALE: f64 = (LEVELS - 1) as f64;
+
+    /// The frame stretched to 8-bit grey; `None` if its size does not match its
+    /// pixels.
+    pub(super) fn to_grey(frame: &FitsImage) -> Option<GrayImage> {
+        let levels = levels(&frame.pixels);
+        let lut = lookup_table(&histogram(&levels));
+        let grey = levels.iter().map(|&v| lut[usize::from(v)]).collect();
+        GrayImage::from_raw(u32::try_from(frame.width).ok()?, u32::try_from(frame.height).ok()?, grey)
+    }
+
+    /// The pixels as 16-bit levels: camera data as it is; floating-point data spread
+    /// linearly over its finite range (NaN as black), which keeps one code path and
+    /// loses nothing a display shows.
+    fn levels(pixels: &Pixels) -> Cow<'_, [u16]> {
+        match pixels {
+            Pixels::U16(v) => Cow::Borrowed(v),
+            Pixels::F32(v) => {
+                let finite = v.iter().copied().filter(|x| x.is_finite());
+                let (lo, hi) =
+                    finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+                let span = f64::from(hi) - f64::from(lo);
+                Cow::Owned(
+                    v.iter()
+                        .map(|&x| {
+                            if !x.is_finite() || span <= 0.0 {
+                                0
+                            } else {
+                                ((f64::from(x) - f64::from(lo)) / span * FULL_SCALE).round() as u16
+                            }
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// Pixel count per level: median and MAD exactly, in one pass over the pixels.
+    fn histogram(levels: &[u16]) -> Vec<u64> {
+        let mut hist = vec![0u64; LEVELS];
+        for &v in levels {
+            hist[usize::from(v)] += 1;
+        }
+        hist
+    }
+
+    /// The level at 0-based `rank` in the sorted pixels.
+    fn at_rank(hist: &[u64], rank: u64) -> usize {
+        let mut seen = 0;
+        for (level, &n) in hist.iter().enumerate() {
+            seen += n;
+            if seen > rank {
+                return level;
+            }
+        }
+        hist.len() - 1
+    }
+
+    /// The median of the histogram's values, in the histogram's units.
+    fn median(hist: &[u64]) -> f64 {
+        let n: u64 = hist.iter().sum();
+        if n == 0 {
+            return 0.0;
+        }
+        (at_rank(hist, (n - 1) / 2) + at_rank(hist, n / 2)) as f64 / 2.0
+    }
+
+    /// Output grey for every input level.
+    fn lookup_table(hist: &[u64]) -> Vec<u8> {
+        let (black, white, midtones) = parameters(hist);
+        (0..LEVELS)
+            .map(|level| {
+                let x = ((level as f64 / FULL_SCALE - black) / (white - black)).clamp(0.0, 1.0);
+                (mtf(midtones, x) * 255.0).round() as u8
+            })
+            .collect()
+    }
+
+    /// Black point, white point (0..1 of full scale) and midtones balance.
+    fn parameters(hist: &[u64]) -> (f64, f64, f64) {
+        let median_level = median(hist);
+        // Absolute deviations from the median, doubled so a median halfway between two
+        // levels still gives integer bins; built from the histogram, not the pixels.
+        let doubled_median = (median_level * 2.0) as i64;
+        let mut deviations = vec![0u64; 2 * LEVELS];
+        for (level, &n) in hist.iter().enumerate() {
+            deviations[(2 * level as i64 - doubled_median).unsigned_abs() as usize] += n;
+        }
+        let mad = median(&deviations) / 2.0;
+        let median = median_level / FULL_SCALE;
+        let sigma = MAD_TO_SIGMA * mad / FULL_SCALE;
+        let black = (median + SHADOWS_CLIP * sigma).clamp(0.0, 1.0);
+        if sigma > 0.0 && median > black {
+            let median_after_clip = (median - black) / (1.0 - black);
+            // The midtones balance m with mtf(m, median_after_clip) = TARGET_BACKGROUND;
+            // the MTF is its own inverse in this sense: m = mtf(median, target).
+            return (black, 1.0, mtf(median_after_clip, TARGET_BACKGROUND));
+        }
+        // Half the pixels or more share one level (a synthetic or saturated frame): no
+        // noise to scale by, so show the range linearly instead.
+        let lowest = hist.iter().position(|&n| n > 0).unwrap_or(0) as f64 / FULL_SCALE;
+        let highest = hist.iter().rposition(|&n| n > 0).unwrap_or(0) as f64 / FULL_SCALE;
+        if highest > lowest { (lowest, highest, 0.5) } else { (lowest, lowest + 1.0, 0.5) }
+    }
+
+    /// The midtones transfer function: 0 → 0, `m` → 0.5, 1 → 1, monotonic.
+    fn mtf(m: f64, x: f64) -> f64 {
+        if x <= 0.0 {
+            0.0
+        } else if x >= 1.0 {
+            1.0
+        } else {
+            (m - 1.0) * x / ((2.0 * m - 1.0) * x - m)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn mtf_fixes_its_ends_and_maps_m_to_half() {
+            for m in [0.01, 0.2, 0.5, 0.9] {
+                assert_eq!(mtf(m, 0.0), 0.0);
+                assert_eq!(mtf(m, 1.0), 1.0);
+                assert!((mtf(m, m) - 0.5).abs() < 1e-12);
+            }
+        }
+
+        #[test]
+        fn median_lands_at_the_target_background() {
+            // A noisy sky at 1000 ± 10 ADU and a few bright stars.
+            let mut levels: Vec<u16> = (0..10_000).map(|i| 990 + (i % 21) as u16).collect();
+            levels.extend([60_000u16; 20]);
+            let lut = lookup_table(&histogram(&levels));
+            let sky = f64::from(lut[1000]) / 255.0;
+            assert!((sky - TARGET_BACKGROUND).abs() < 0.01, "sky at {sky}");
+            assert_eq!(lut[0], 0);
+            assert_eq!(lut[65_535], 255);
+            assert!(lut[60_000] > 250, "stars stay bright");
+            assert!(lut.windows(2).all(|w| w[0] <= w[1]), "monotonic");
+        }
+
+        #[test]
+        fn flat_frames_are_shown_linearly() {
+            let lut = lookup_table(&histogram(&[500, 500, 500, 700]));
+            assert_eq!((lut[500], lut[700]), (0, 255));
+            let lut = lookup_table(&histogram(&[500; 4]));
+            assert_eq!(lut[500], 0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stx_protocol::request::RawRequest;
+
+    fn check(query: &str) -> Result<PreviewQuery, ApiError> {
+        parse(&RawRequest::parse(&format!("/v2/api/image/0?{query}")).unwrap().params)
+    }
+
+    fn bad(query: &str) -> String {
+        match check(query) {
+            Err(ApiError::BadParameter(m)) => m,
+            other => panic!("{query}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parameter_rules() {
+        let q = check("").unwrap();
+        assert_eq!((q.format, q.resize, q.stream, q.raw_fits), (Format::Png, None, false, false));
+        assert_eq!(check("quality=100").unwrap().format, Format::Jpeg(100));
+        assert_eq!(check("resize").unwrap().resize, Some(Resize::Width(DEFAULT_RESIZE_WIDTH)));
+        assert_eq!(check("resize=1&size=300x1").unwrap().resize, Some(Resize::Width(300)));
+        assert_eq!(check("resize=true&size=300x1&scale=0.5").unwrap().resize, Some(Resize::Scale(0.5)));
+        assert_eq!(check("size=300x200").unwrap().resize, None);
+        assert!(check("stream=TRUE&raw_fits=0").unwrap().stream);
+        assert_eq!(check("imageType=dark").unwrap().image_type, Some(ImageType::Dark));
+        assert!(bad("quality=0").starts_with("Invalid quality"));
+        assert!(bad("quality=101").starts_with("Invalid quality"));
+        assert!(bad("scale=2").starts_with("Invalid scale"));
+        assert!(bad("scale=0.05").starts_with("Invalid scale"));
+        assert!(bad("scale=NaN").starts_with("Invalid scale"));
+        assert!(bad("size=abc").starts_with("Invalid size"));
+        assert!(bad("size=0x10").starts_with("Invalid size"));
+        assert!(bad("size=10x").starts_with("Invalid size"));
+        assert!(bad("stream=yes").starts_with("Invalid stream"));
+        assert!(bad("raw_fits=2").starts_with("Invalid raw_fits"));
+        assert!(bad("imageType=x").starts_with("Invalid imageType"));
+    }
+}
