@@ -58,8 +58,11 @@ pub(crate) fn get(
     let mut received = 0u64;
     let mut buf = vec![0u8; CHUNK];
     progress(0, head.content_length);
-    loop {
-        let n = match reader.read(&mut buf) {
+    // Read to the announced length (a server that keeps the connection open after it
+    // must not hold us), or to the close when no length is announced.
+    while head.content_length.is_none_or(|total| received < total) {
+        let want = head.content_length.map_or(CHUNK, |total| CHUNK.min((total - received) as usize));
+        let n = match reader.read(&mut buf[..want]) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

@@ -70,16 +70,26 @@ impl TestServer {
 
     /// A server on an existing data directory (to test what survives a restart).
     pub fn start_in(dir: tempfile::TempDir) -> TestServer {
+        TestServer::start_with(dir, "127.0.0.1:0".parse().unwrap(), None)
+    }
+
+    /// A proxy in front of the camera at `camera_url`.
+    pub fn start_proxy(camera_url: &str) -> TestServer {
+        TestServer::start_with(tempfile::tempdir().unwrap(), "127.0.0.1:0".parse().unwrap(), Some(camera_url))
+    }
+
+    /// A server on `dir`, its STX API at `stx_listen`, simulated or fronting `camera`.
+    pub fn start_with(dir: tempfile::TempDir, stx_listen: SocketAddr, camera: Option<&str>) -> TestServer {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let clock = Arc::new(ManualClock::new());
         let config = Config {
-            stx_listen: "127.0.0.1:0".parse().unwrap(),
+            stx_listen,
             api_listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_owned(),
             model: "stx-16803".to_owned(),
             seed: 7,
-            camera: None,
+            camera: camera.map(str::to_owned),
         };
         let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).expect("stxd starts");
         TestServer { stxd: Some(stxd), clock, dir, runtime }
@@ -160,6 +170,18 @@ impl TestServer {
     /// the history then holds.
     pub fn take_frame(&self, frame_type: u8) -> u64 {
         self.ok("ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX=256&NumY=256&BinX=1&BinY=1");
+        self.ok(&format!("ImagerStartExposure.cgi?Duration=5&FrameType={frame_type}"));
+        self.advance(5.0);
+        self.advance_until("ImagerState.cgi", "0\r\n", 60.0);
+        self.drain()
+    }
+
+    /// Like [`take_frame`](Self::take_frame), with a `width`×`height` subframe (to
+    /// tell rows from columns, or aspect ratios apart).
+    pub fn take_frame_sized(&self, frame_type: u8, width: u32, height: u32) -> u64 {
+        self.ok(&format!(
+            "ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX={width}&NumY={height}&BinX=1&BinY=1"
+        ));
         self.ok(&format!("ImagerStartExposure.cgi?Duration=5&FrameType={frame_type}"));
         self.advance(5.0);
         self.advance_until("ImagerState.cgi", "0\r\n", 60.0);
