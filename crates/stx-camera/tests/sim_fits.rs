@@ -196,13 +196,20 @@ fn write_pair(dir: &Path, frame: &Frame, settings: &FitsSettings) -> std::path::
     fit
 }
 
+/// A developer without the peer tools gets a note; CI, which installs them, fails, so
+/// the check cannot pass there without running.
+fn skip_unless_ci(missing: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{missing}, and CI must run this check");
+    eprintln!("{missing}: check skipped");
+}
+
 #[test]
 fn fitsverify_accepts_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let (frame, settings) = simulated_frame();
     let fit = write_pair(dir.path(), &frame, &settings);
     let Ok(out) = Command::new("fitsverify").arg(&fit).output() else {
-        eprintln!("fitsverify is not installed (apt-get install fitsverify): check skipped");
+        skip_unless_ci("fitsverify is not installed (apt-get install fitsverify)");
         return;
     };
     let report = String::from_utf8_lossy(&out.stdout);
@@ -234,7 +241,7 @@ fn astropy_reads_the_data_of_the_bin_download() {
     let has_astropy =
         Command::new("python3").args(["-c", "import astropy"]).output().is_ok_and(|o| o.status.success());
     if !has_astropy {
-        eprintln!("python3 with astropy is not installed (pip install astropy): check skipped");
+        skip_unless_ci("python3 with astropy is not installed (pip install astropy)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
