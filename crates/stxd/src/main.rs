@@ -32,6 +32,11 @@ struct Args {
     /// simulated one.
     #[arg(long, value_name = "URL")]
     camera: Option<String>,
+    /// Start the simulated camera with a fault, as the /sim/faults/NAME paths set them:
+    /// exposure-error[=imager|guider|extguider], filter-wheel=absent|failing,
+    /// cooler-stuck, slow=MS, drop-download. Repeat for several.
+    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
+    faults: Vec<String>,
     /// Simulated seconds per real second (60: a 60 s exposure takes one second).
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     time_scale: f64,
@@ -63,12 +68,17 @@ async fn main() -> anyhow::Result<()> {
     };
     let clock = Arc::new(ScaledClock::new(args.time_scale));
     let server = Stxd::start(&config, clock).await.context("stxd could not start")?;
-    println!(
-        "stxd: STX API on http://{}/api/ (model {}, data in {})",
-        server.stx_addr(),
-        config.model,
-        config.data_dir.display()
-    );
+    for fault in &args.faults {
+        server.backend().apply_fault_flag(fault).map_err(anyhow::Error::msg).context("bad --fault")?;
+    }
+    match &config.camera {
+        Some(url) => {
+            println!("stxd: STX API on http://{}/api/ (proxy for the camera at {url})", server.stx_addr())
+        }
+        None => println!("stxd: STX API on http://{}/api/ (simulated {})", server.stx_addr(), config.model),
+    }
+    println!("stxd: image history on http://{}/v2/api/image-history", server.api_addr());
+    println!("stxd: data in {}", config.data_dir.display());
     shutdown_signal().await;
     println!("stxd: stopping");
     server.shutdown().await;

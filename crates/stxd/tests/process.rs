@@ -1,0 +1,73 @@
+//! The `stxd` binary as people run it: what it prints, its flags, a clean stop on
+//! SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+fn get(addr: &str, target: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    reply
+}
+
+#[test]
+fn prints_where_it_listens_takes_fault_flags_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stxd"))
+        .args(["--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .args(["--fault", "filter-wheel=absent", "--fault", "slow=10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .strip_prefix("stxd: STX API on http://")
+        .and_then(|rest| rest.split("/api/").next())
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    assert!(first.ends_with("(simulated stx-16803)"), "{first}");
+    assert!(lines.next().unwrap().unwrap().starts_with("stxd: image history on http://127.0.0.1:"));
+    assert!(lines.next().unwrap().unwrap().starts_with("stxd: data in "));
+
+    let reply = get(&addr, "/api/ChangeFilter.cgi?NewPosition=1");
+    assert!(reply.ends_with("0x8000100c\r\nFilter Selector not found.\r\n"), "{reply}");
+
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a clean stop exits 0: {status}");
+    assert_eq!(lines.next().unwrap().unwrap(), "stxd: stopping");
+}
+
+#[test]
+fn bad_flags_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stxd"))
+        .args([
+            "--stx-listen",
+            "127.0.0.1:0",
+            "--api-listen",
+            "127.0.0.1:0",
+            "--fault",
+            "explode",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown fault 'explode'"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--model", "stx-99999"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown model 'stx-99999'"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--time-scale", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
