@@ -3,11 +3,9 @@
 //! On the binned grid: subtract the background and divide by its noise, convolve
 //! with a Gaussian (separable), so that each value is a signal-to-noise ratio of
 //! the matched filter; every local maximum above the threshold is a candidate.
-//! Maxima are not merged here: two maxima of one star converge to one centroid
-//! and are merged after measurement, and a star next to a cosmic ray keeps its
-//! own candidate when the cosmic ray's is rejected. Two maxima separated by a real
-//! dip of the filtered S/N are two stars whose light overlaps: both are marked
-//! blended (a noise wiggle on one star's slope makes no such dip).
+//! Two maxima separated by a real dip of the filtered S/N are two stars whose
+//! light overlaps: both are marked blended; without a dip the fainter is a noise
+//! wiggle on one star's slope and is dropped.
 
 use rayon::prelude::*;
 
@@ -50,7 +48,7 @@ pub(crate) struct Candidate {
 pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Vec<Candidate>, Vec<bool>) {
     let snr = matched_filter(binned, background);
     let mut candidates = local_maxima(&snr, nsigma);
-    mark_blends(&snr, &mut candidates);
+    resolve_maxima(&snr, &mut candidates);
     let mask = star_mask(&snr, &candidates);
     (candidates, mask)
 }
@@ -137,15 +135,19 @@ fn matched_filter(binned: &Grid, background: &Background) -> Grid {
         |(level, noise, padded), (y, out)| {
             background.row(y, level, noise);
             let src = binned.row(y);
-            for x in 0..w {
-                padded[x + KERNEL_RADIUS] = (src[x] - level[x]) / noise[x];
+            for (((p, s), l), n) in
+                padded[KERNEL_RADIUS..w + KERNEL_RADIUS].iter_mut().zip(src).zip(&*level).zip(&*noise)
+            {
+                *p = (s - l) / n;
             }
             for i in 0..KERNEL_RADIUS {
                 padded[i] = padded[KERNEL_RADIUS];
                 padded[w + KERNEL_RADIUS + i] = padded[w + KERNEL_RADIUS - 1];
             }
-            for (x, o) in out.iter_mut().enumerate() {
-                *o = k.iter().zip(&padded[x..x + 2 * KERNEL_RADIUS + 1]).map(|(a, b)| a * b).sum();
+            // One shifted multiply-add per tap: vectorises.
+            out.fill(0.0);
+            for (t, &kv) in k.iter().enumerate() {
+                out.iter_mut().zip(&padded[t..t + w]).for_each(|(o, p)| *o += kv * p);
             }
         },
     );
@@ -205,17 +207,20 @@ fn parabola_offset(a: f32, b: f32, c: f32) -> f32 {
     if curvature < 0.0 { (0.5 * (a - c) / curvature).clamp(-0.5, 0.5) } else { 0.0 }
 }
 
-/// Marks the candidates that have a neighbour within [`BLEND_SEARCH_BINNED`] from
-/// which a real dip separates them: the S/N between them falls below the fainter
-/// peak by at least [`BLEND_MIN_DIP`] (noise units) and [`BLEND_MIN_DIP_FRACTION`]
-/// of it.
-fn mark_blends(snr: &Grid, candidates: &mut [Candidate]) {
+/// Compares each pair of maxima closer than [`BLEND_SEARCH_BINNED`]: when a real
+/// dip separates them (the S/N between them falls below the fainter peak by at
+/// least [`BLEND_MIN_DIP`] noise units and [`BLEND_MIN_DIP_FRACTION`] of it) they
+/// are two stars and both are marked blended; otherwise the fainter is a noise
+/// wiggle on the brighter one's slope and is dropped. (A star whose maximum is
+/// dropped beside a cosmic ray's is found again when that candidate is measured.)
+fn resolve_maxima(snr: &Grid, candidates: &mut Vec<Candidate>) {
     let cell = 2.0 * BLEND_SEARCH_BINNED; // frame pixels
     let mut buckets: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
     for (i, c) in candidates.iter().enumerate() {
         buckets.entry(((c.x / cell) as i32, (c.y / cell) as i32)).or_default().push(i);
     }
     let mut blended = vec![false; candidates.len()];
+    let mut redundant = vec![false; candidates.len()];
     for (i, a) in candidates.iter().enumerate() {
         let (bx, by) = ((a.x / cell) as i32, (a.y / cell) as i32);
         for key in (by - 1..=by + 1).flat_map(|y| (bx - 1..=bx + 1).map(move |x| (x, y))) {
@@ -229,13 +234,20 @@ fn mark_blends(snr: &Grid, candidates: &mut [Candidate]) {
                 if dip >= BLEND_MIN_DIP && dip >= BLEND_MIN_DIP_FRACTION * fainter {
                     blended[i] = true;
                     blended[j] = true;
+                } else if a.snr < b.snr || (a.snr == b.snr && i > j) {
+                    redundant[i] = true;
+                } else {
+                    redundant[j] = true;
                 }
             }
         }
     }
-    for (c, b) in candidates.iter_mut().zip(blended) {
-        c.blended = b;
-    }
+    let mut k = 0;
+    candidates.retain_mut(|c| {
+        c.blended = blended[k];
+        k += 1;
+        !redundant[k - 1]
+    });
 }
 
 /// Smallest filtered S/N on the segment between two candidates (sampled every

@@ -332,7 +332,9 @@ fn measure_one<P: Pixel>(
 ) -> Option<(Star, f32)> {
     let bg = LocalBackground::at(background, cand.x, cand.y);
     let mut sigma = fixed_sigma.unwrap_or(INITIAL_SIGMA);
-    let mut cutout = Cutout::new(frame, &bg, cand.x, cand.y, cutout_half(sigma.max(INITIAL_SIGMA)));
+    // Small at first (most rejected candidates are artifacts); grown when needed.
+    let first_half = cutout_half(sigma.max(INITIAL_SIGMA)).min(RELOCATE_RADIUS as usize + 5);
+    let mut cutout = Cutout::new(frame, &bg, cand.x, cand.y, first_half);
     // A candidate made (partly) by a cosmic ray or hot pixel may hide a star
     // beside it (which then has no maximum of its own): look for it.
     let relocated = cutout.cleaned_near(cand.x, cand.y, PEAK_SEARCH_RADIUS);
@@ -354,7 +356,9 @@ fn measure_one<P: Pixel>(
         }
         radius = (RADIUS_NSIGMA * sigma).clamp(MIN_RADIUS, MAX_RADIUS);
         if !cutout.holds(x, y, radius) {
+            // The centroid window (4σ) was cut by the small first cutout: redo it.
             cutout = Cutout::new(frame, &bg, x, y, cutout_half(2.0 * sigma));
+            (x, y, _) = windowed_centroid(&cutout, bg.noise, x, y, sigma)?;
         }
         aperture = sum_aperture(&cutout, x, y, radius);
         if aperture.flux <= 0.0 {

@@ -1,0 +1,135 @@
+//! Times the whole analysis (statistics, background, detection, centroids, HFR) on
+//! rendered frames of 1k², 2k² and 4k² with the same star density (~2000 stars on
+//! 4096²), and optionally writes the frames, the truth and our catalogue for the
+//! peer scripts in `scripts/analysis/`.
+//!
+//! Run with `cargo run --release -p stx-analysis --example bench -- [--out DIR] [--repeat N] [--sizes 1024,4096]`.
+//! Timings exclude rendering and file I/O; each is the median of N runs after one
+//! warm-up run.
+#![allow(missing_docs)]
+
+#[path = "../tests/common/synth.rs"]
+mod synth;
+
+use std::io::Write;
+use std::time::Instant;
+
+use stx_analysis::{Analysis, Frame, Options, analyze};
+use synth::{Psf, Scene};
+
+/// Stars per pixel: 2000 on a 4096×4096 frame.
+const STAR_DENSITY: f64 = 2000.0 / (4096.0 * 4096.0);
+
+fn scene(size: usize, psf: Psf, seed: u64) -> Scene {
+    let mut rng = synth::rng(seed);
+    let mut scene = Scene::new(size, size, psf);
+    scene.gradient = (0.05, -0.03);
+    let (f10, f20) = (scene.flux_for_snr(10.0), scene.flux_for_snr(20.0));
+    // A jittered grid at this density, fluxes from SNR 10 to 100× the SNR-20 flux.
+    let spacing = (1.0 / STAR_DENSITY).sqrt();
+    scene.add_star_grid(&mut rng, spacing, spacing / 2.0, f10, 100.0 * f20);
+    let n_art = (size * size) as f64 / (2048.0 * 2048.0);
+    scene.add_hot_pixels(&mut rng, (600.0 * n_art) as usize);
+    scene.add_cosmic_rays(&mut rng, (240.0 * n_art) as usize);
+    scene
+}
+
+fn time(pixels: &[u16], size: usize, repeat: usize) -> (f64, Analysis) {
+    let frame = Frame::new(pixels, size, size).unwrap();
+    let options = Options::default();
+    let mut result = analyze(&frame, &options);
+    let mut times: Vec<f64> = (0..repeat)
+        .map(|_| {
+            let t = Instant::now();
+            result = analyze(&frame, &options);
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], result)
+}
+
+/// Writes a BITPIX 16 / BZERO 32768 FITS file.
+fn write_fits(path: &std::path::Path, pixels: &[u16], size: usize) {
+    let mut bytes = Vec::new();
+    let cards = [
+        "SIMPLE  =                    T".to_string(),
+        "BITPIX  =                   16".to_string(),
+        "NAXIS   =                    2".to_string(),
+        format!("NAXIS1  = {size:>20}"),
+        format!("NAXIS2  = {size:>20}"),
+        "BZERO   =                32768".to_string(),
+        "BSCALE  =                    1".to_string(),
+        "END".to_string(),
+    ];
+    for c in &cards {
+        bytes.extend_from_slice(format!("{c:<80}").as_bytes());
+    }
+    bytes.resize(bytes.len().div_ceil(2880) * 2880, b' ');
+    bytes.extend(pixels.iter().flat_map(|&p| ((i32::from(p) - 32768) as i16).to_be_bytes()));
+    bytes.resize(bytes.len().div_ceil(2880) * 2880, 0);
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn write_outputs(dir: &std::path::Path, name: &str, scene: &Scene, pixels: &[u16], a: &Analysis) {
+    std::fs::create_dir_all(dir).unwrap();
+    write_fits(&dir.join(format!("{name}.fits")), pixels, scene.width);
+    let mut truth = std::fs::File::create(dir.join(format!("{name}.truth.csv"))).unwrap();
+    writeln!(truth, "x,y,flux,snr,true_hfr").unwrap();
+    for t in &scene.stars {
+        writeln!(truth, "{},{},{},{},{}", t.x, t.y, t.flux, scene.snr(t.flux), scene.psf.true_hfr(t.x, t.y))
+            .unwrap();
+    }
+    let mut ours = std::fs::File::create(dir.join(format!("{name}.ours.csv"))).unwrap();
+    writeln!(ours, "x,y,flux,snr,hfr,radius,quality").unwrap();
+    for s in &a.stars {
+        writeln!(ours, "{},{},{},{},{},{},{:?}", s.x, s.y, s.flux, s.snr, s.hfr, s.radius, s.quality)
+            .unwrap();
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).map(|i| args[i + 1].clone());
+    let out = arg("--out").map(std::path::PathBuf::from);
+    let repeat: usize = arg("--repeat").map(|r| r.parse().unwrap()).unwrap_or(7);
+    let threads = rayon::current_num_threads();
+    println!("threads: {threads}");
+    let psf = Psf::Gaussian { sigma: 2.0 };
+    let sizes: Vec<usize> = arg("--sizes")
+        .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect())
+        .unwrap_or(vec![1024, 2048, 4096]);
+    for size in sizes {
+        let scene = scene(size, psf, 1);
+        let pixels = scene.render(2);
+        let (t, a) = time(&pixels, size, repeat);
+        println!(
+            "ours {size}x{size}: {:.4} s  ({:.2} ns/pixel; {} stars rendered, {} found, HFR {:.3})",
+            t,
+            t * 1e9 / (size * size) as f64,
+            scene.stars.len(),
+            a.stars.len(),
+            a.hfr
+        );
+        if size == 4096
+            && let Some(dir) = &out
+        {
+            write_outputs(dir, "gauss2_4096", &scene, &pixels, &a);
+        }
+    }
+    if let Some(dir) = &out {
+        // Peer-comparison frames: 2048² each, several PSFs.
+        for (name, psf) in [
+            ("gauss1_2048", Psf::Gaussian { sigma: 1.0 }),
+            ("gauss2_2048", Psf::Gaussian { sigma: 2.0 }),
+            ("gauss4_2048", Psf::Gaussian { sigma: 4.0 }),
+            ("moffat2_2048", Psf::Moffat { sigma: 2.0, beta: 4.765 }),
+        ] {
+            let scene = scene(2048, psf, 3);
+            let pixels = scene.render(4);
+            let a = analyze(&Frame::new(&pixels, 2048, 2048).unwrap(), &Options::default());
+            write_outputs(dir, name, &scene, &pixels, &a);
+        }
+        println!("wrote frames, truth and our catalogues to {}", dir.display());
+    }
+}
