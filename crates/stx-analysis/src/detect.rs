@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::background::Background;
 use crate::bin::Grid;
+use crate::neighbours::SpatialGrid;
 
 /// Frames smaller than this (either side, frame pixels) get no star detection.
 pub(crate) const MIN_FRAME_SIZE: usize = 16;
@@ -215,16 +216,13 @@ fn parabola_offset(a: f32, b: f32, c: f32) -> f32 {
 /// dropped beside a cosmic ray's is found again when that candidate is measured.)
 fn resolve_maxima(snr: &Grid, candidates: &mut Vec<Candidate>) {
     let cell = 2.0 * BLEND_SEARCH_BINNED; // frame pixels
-    let mut buckets: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
-    for (i, c) in candidates.iter().enumerate() {
-        buckets.entry(((c.x / cell) as i32, (c.y / cell) as i32)).or_default().push(i);
-    }
+    let points: Vec<(f64, f64)> = candidates.iter().map(|c| (f64::from(c.x), f64::from(c.y))).collect();
+    let index = SpatialGrid::new(&points, f64::from(cell));
     let mut blended = vec![false; candidates.len()];
     let mut redundant = vec![false; candidates.len()];
     for (i, a) in candidates.iter().enumerate() {
-        let (bx, by) = ((a.x / cell) as i32, (a.y / cell) as i32);
-        for key in (by - 1..=by + 1).flat_map(|y| (bx - 1..=bx + 1).map(move |x| (x, y))) {
-            for &j in buckets.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+        {
+            for j in index.near(f64::from(a.x), f64::from(a.y)) {
                 let b = &candidates[j];
                 if j <= i || (a.x - b.x).hypot(a.y - b.y) >= cell {
                     continue;

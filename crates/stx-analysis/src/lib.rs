@@ -37,6 +37,7 @@ mod detect;
 mod error;
 mod frame;
 mod measure;
+mod neighbours;
 mod stats;
 mod summary;
 

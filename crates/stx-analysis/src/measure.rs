@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::background::Background;
 use crate::detect::Candidate;
 use crate::frame::{Frame, Pixel};
+use crate::neighbours::SpatialGrid;
 
 /// A pixel exceeding the mean of its 4 neighbours by more than this fraction of
 /// itself is sharper than any star of σ ≳ 0.6 px: a hot pixel or cosmic ray.
@@ -557,41 +558,4 @@ fn flag_blends(measured: Vec<(Star, f32)>) -> Vec<Star> {
             star
         })
         .collect()
-}
-
-/// Points bucketed on a square grid, for neighbour queries within one cell size.
-#[derive(Debug)]
-struct SpatialGrid {
-    cell: f64,
-    buckets: std::collections::HashMap<(i64, i64), Vec<usize>>,
-}
-
-impl SpatialGrid {
-    fn new(points: &[(f64, f64)], cell: f64) -> Self {
-        let mut grid = SpatialGrid { cell, buckets: Default::default() };
-        for (i, &(x, y)) in points.iter().enumerate() {
-            grid.insert(x, y, i);
-        }
-        grid
-    }
-
-    fn key(&self, x: f64, y: f64) -> (i64, i64) {
-        ((x / self.cell).floor() as i64, (y / self.cell).floor() as i64)
-    }
-
-    fn insert(&mut self, x: f64, y: f64, i: usize) {
-        let key = self.key(x, y);
-        self.buckets.entry(key).or_default().push(i);
-    }
-
-    /// Indices of the points in the 3×3 cells around (x, y): every point within
-    /// one cell size, and some farther ones.
-    fn near(&self, x: f64, y: f64) -> impl Iterator<Item = usize> + '_ {
-        let (kx, ky) = self.key(x, y);
-        (ky - 1..=ky + 1)
-            .flat_map(move |y| (kx - 1..=kx + 1).map(move |x| (x, y)))
-            .filter_map(|k| self.buckets.get(&k))
-            .flatten()
-            .copied()
-    }
 }
