@@ -383,9 +383,9 @@ mod stretch {
         let black = (median + SHADOWS_CLIP * sigma).clamp(0.0, 1.0);
         if sigma > 0.0 && median > black {
             let median_after_clip = (median - black) / (1.0 - black);
-            // The midtones balance m with mtf(m, median_after_clip) = TARGET_BACKGROUND;
-            // the MTF is its own inverse in this sense: m = mtf(median, target).
-            return (black, 1.0, mtf(median_after_clip, TARGET_BACKGROUND));
+            // The midtones balance m with mtf(m, median_after_clip) = TARGET_BACKGROUND.
+            // Solving for m gives the MTF again, its arguments' roles swapped.
+            return (black, 1.0, mtf(TARGET_BACKGROUND, median_after_clip));
         }
         // Half the pixels or more share one level (a synthetic or saturated frame): no
         // noise to scale by, so show the range linearly instead.
