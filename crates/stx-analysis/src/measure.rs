@@ -34,6 +34,9 @@ const SPIKE_PASSES: usize = 12;
 const MIN_WINDOW_SNR: f64 = 5.0;
 /// Candidates whose measured SNR falls below this are noise.
 const MIN_STAR_SNR: f64 = 6.0;
+/// A candidate whose windowed S/N at its starting position is below this fraction
+/// of the required S/N is dropped without iterating the centroid.
+const EARLY_EXIT_FRACTION: f64 = 0.6;
 /// Cleaned pixels within this distance (frame pixels, square) of a candidate
 /// mean the candidate was (partly) an artifact.
 const PEAK_SEARCH_RADIUS: f32 = 2.0;
@@ -348,7 +351,8 @@ fn measure_one<P: Pixel>(
     let iterations = if fixed_sigma.is_some() { 1 } else { SIZE_ITERATIONS };
     for i in 0..iterations {
         let window_snr;
-        (x, y, window_snr) = windowed_centroid(&cutout, bg.noise, x, y, sigma)?;
+        (x, y, window_snr) =
+            windowed_centroid(&cutout, bg.noise, x, y, sigma, EARLY_EXIT_FRACTION * min_window_snr)?;
         if window_snr < min_window_snr || (i > 0 && window_snr < MIN_WINDOW_SNR) {
             return None;
         }
@@ -359,7 +363,7 @@ fn measure_one<P: Pixel>(
         if !cutout.holds(x, y, radius) {
             // The centroid window (4σ) was cut by the small first cutout: redo it.
             cutout = Cutout::new(frame, &bg, x, y, cutout_half(2.0 * sigma));
-            (x, y, _) = windowed_centroid(&cutout, bg.noise, x, y, sigma)?;
+            (x, y, _) = windowed_centroid(&cutout, bg.noise, x, y, sigma, 0.0)?;
         }
         aperture = sum_aperture(&cutout, x, y, radius);
         if aperture.flux <= 0.0 {
@@ -416,13 +420,15 @@ fn measure_one<P: Pixel>(
 /// Iterated Gaussian-windowed centroid (SExtractor's XWIN): x ← x + 2·Σ w·I·dx / Σ w·I,
 /// with w = exp(−r²/2σ²) over r ≤ 4σ. Unbiased for symmetric profiles and close to
 /// the precision of a PSF fit. Returns the centroid and the S/N of the windowed
-/// flux Σ w·I (noise s·√Σw²); `None` if that flux is not positive.
+/// flux Σ w·I (noise s·√Σw²); `None` if that flux is not positive or its S/N falls
+/// below `give_up_snr`.
 fn windowed_centroid(
     cutout: &Cutout,
     noise: f32,
     mut x: f32,
     mut y: f32,
     sigma: f32,
+    give_up_snr: f64,
 ) -> Option<(f32, f32, f64)> {
     let window = (4.0 * sigma).max(MIN_RADIUS);
     let inv2s2 = 0.5 / (sigma * sigma);
@@ -458,6 +464,9 @@ fn windowed_centroid(
             return None;
         }
         snr = sw / (f64::from(noise) * sw2.sqrt());
+        if snr < give_up_snr {
+            return None; // nothing there (a cleaned artifact, or noise): stop early
+        }
         let (sx, sy) = ((2.0 * swx / sw) as f32, (2.0 * swy / sw) as f32);
         // Damped steps: a faint star's noise must not throw the window off.
         let (sx, sy) = (sx.clamp(-sigma, sigma), sy.clamp(-sigma, sigma));
