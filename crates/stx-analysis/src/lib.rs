@@ -50,7 +50,8 @@ pub use stats::FrameStats;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// Detection threshold, in standard deviations of the matched-filtered noise
-    /// (default 5: about one noise peak in ten 4096×4096 frames).
+    /// (default 5). The noise maxima that pass it (a few per 4096×4096 frame) are
+    /// dropped by the measurement's S/N checks (windowed S/N ≥ 5, SNR ≥ 6).
     pub detect_nsigma: f32,
     /// Pixel value at or above which a pixel is saturated; stars containing one
     /// are counted but kept out of the frame HFR. `None`: 65535 for `u16` frames,

@@ -108,7 +108,7 @@ pub struct Star {
     pub hfr: f64,
     /// Measuring radius, frame pixels (4σ of the star's own profile).
     pub radius: f64,
-    /// Highest background-subtracted pixel near the centre.
+    /// Background-subtracted value of the pixel at the centroid (after cleaning).
     pub peak: f64,
     /// Local background level at the centroid.
     pub background: f64,
