@@ -1,21 +1,22 @@
 //! A blocking GET of stxd's v2 API: one HTTP/1.0 exchange on a std `TcpStream` (the
 //! command line has no async runtime and needs no more), its JSON envelope unwrapped.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::exit::{Failure, Status};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// `GET {base}{target}` and the envelope's `Response`; a refusal carries the API's own
-/// `Error` text.
-pub(crate) fn get(base: &str, target: &str) -> Result<Value> {
+/// `GET {base}{target}` and the envelope's `Response` as the API wrote it (key order
+/// and number forms kept); a refusal carries the API's own `Error` text.
+pub(crate) fn get(base: &str, target: &str) -> Result<Box<RawValue>> {
     let host = base
         .strip_prefix("http://")
         .map(|rest| rest.trim_end_matches('/'))
@@ -31,13 +32,18 @@ pub(crate) fn get(base: &str, target: &str) -> Result<Value> {
         .map_err(|e| unreachable(format!("cannot reach the image-history API at {addr}: {e}")))?;
     let (status, body) = split_reply(&reply)
         .ok_or_else(|| unreachable(format!("unexpected answer from the image-history API at {addr}")))?;
-    let envelope: Value = serde_json::from_slice(body).map_err(|e| {
-        unreachable(format!("unexpected answer from the image-history API at {addr} (HTTP {status}): {e}"))
-    })?;
-    if envelope["Success"] == Value::Bool(true) {
-        return Ok(envelope["Response"].clone());
+    let not_api = |why: &str| {
+        unreachable(format!("unexpected answer from the image-history API at {addr} (HTTP {status}): {why}"))
+    };
+    let mut envelope: BTreeMap<String, Box<RawValue>> =
+        serde_json::from_slice(body).map_err(|e| not_api(&e.to_string()))?;
+    if envelope.get("Success").map(|v| v.get()) == Some("true") {
+        return envelope.remove("Response").ok_or_else(|| not_api("no Response"));
     }
-    let error = envelope["Error"].as_str().unwrap_or("no error text");
+    let error = envelope
+        .get("Error")
+        .and_then(|e| serde_json::from_str::<String>(e.get()).ok())
+        .unwrap_or_else(|| "no error text".to_owned());
     Err(Failure::error(Status::Refused, format!("image-history API error (HTTP {status}): {error}")))
 }
 

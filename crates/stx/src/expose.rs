@@ -141,9 +141,9 @@ pub(crate) fn run(global: &Global, args: &Args) -> Result<()> {
     let (width, height) = settings.frame.binned_size(settings.binning);
 
     client.start_exposure(Ccd::Imager, &plan.request)?;
-    let bar = ProgressBar::new(0);
+    let bar = ProgressBar::new(STEPS).with_style(style("{msg} [{wide_bar}]"));
     wait_for_frame(&client, &bar, plan.request.duration.secs())?;
-    set_style(&bar, "downloading [{wide_bar}] {bytes}/{total_bytes}");
+    bar.set_style(style("downloading [{wide_bar}] {bytes}/{total_bytes}"));
     let bytes = client.download_to(Ccd::Imager, plan.download, &args.file, &mut |got, total| {
         if let Some(total) = total {
             bar.set_length(total);
@@ -177,12 +177,12 @@ pub(crate) fn run(global: &Global, args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// Resolution of the exposure's progress bar.
+const STEPS: u64 = 1000;
+
 /// Polls the imager (at the client's pacing) until its frame is ready.
 fn wait_for_frame(client: &Client, bar: &ProgressBar, duration_s: f64) -> Result<()> {
-    const STEPS: u64 = 1000;
     let started = Instant::now();
-    bar.set_length(STEPS);
-    set_style(bar, "{msg} [{wide_bar}]");
     let mut reading_out = false;
     loop {
         match client.state(Ccd::Imager)? {
@@ -194,7 +194,7 @@ fn wait_for_frame(client: &Client, bar: &ProgressBar, duration_s: f64) -> Result
             }
             CcdState::ReadingOut if !reading_out => {
                 reading_out = true;
-                set_style(bar, "{spinner} {msg}");
+                bar.set_style(style("{spinner} {msg}"));
                 bar.set_message("reading out");
                 bar.enable_steady_tick(Duration::from_millis(100));
             }
@@ -213,11 +213,11 @@ fn wait_for_frame(client: &Client, bar: &ProgressBar, duration_s: f64) -> Result
     Ok(())
 }
 
-fn set_style(bar: &ProgressBar, template: &str) {
-    // The templates are ours and valid; a bad one would only lose the bar's look.
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
+fn style(template: &str) -> ProgressStyle {
+    // The templates are ours and valid; a bad one would only cost the bar its look.
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 #[cfg(test)]

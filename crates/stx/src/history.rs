@@ -3,10 +3,11 @@
 
 use anyhow::Result;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::api;
-use crate::exit::Failure;
-use crate::options::{Global, Output, print_json};
+use crate::exit::{Failure, Status};
+use crate::options::{Global, Output};
 
 /// Arguments of `stx history`.
 #[derive(Debug, clap::Args)]
@@ -68,21 +69,25 @@ pub(crate) fn run(global: &Global, args: &Args) -> Result<()> {
         target.push_str(t.wire_name());
     }
     let response = api::get(&global.api, &target)?;
-    let Value::Array(records) = response else {
-        return Err(Failure::error(
-            crate::exit::Status::Unreachable,
+    let records: Vec<Box<RawValue>> = serde_json::from_str(response.get()).map_err(|_| {
+        Failure::error(
+            Status::Unreachable,
             "unexpected answer from the image-history API: not a list of images",
-        ));
-    };
+        )
+    })?;
     // Indices stay those of the (filtered) history, 0 the oldest, as `index=` reads them.
     let first = records.len().saturating_sub(args.last.unwrap_or(records.len()));
     let shown = &records[first..];
     if args.output.json {
-        print_json(&Value::Array(shown.to_vec()));
+        // The records as the API wrote them, its field order included.
+        let texts: Vec<&str> = shown.iter().map(|r| r.get()).collect();
+        println!("[{}]", texts.join(","));
     } else if shown.is_empty() {
         println!("no images");
     } else {
-        println!("{}", table(first, shown));
+        let values =
+            shown.iter().map(|r| serde_json::from_str(r.get())).collect::<Result<Vec<Value>, _>>()?;
+        println!("{}", table(first, &values));
     }
     Ok(())
 }

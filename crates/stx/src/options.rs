@@ -8,6 +8,7 @@ use stx_client::{Client, ClientConfig};
 
 /// Flags every subcommand takes, before or after its name.
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Connection")]
 pub(crate) struct Global {
     /// The camera's STX HTTP API, as http://HOST[:PORT] (a real STX camera or stxd).
     #[arg(long, global = true, value_name = "URL", default_value = "http://127.0.0.1:8080")]
