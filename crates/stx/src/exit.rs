@@ -1,5 +1,5 @@
 //! How `stx` ends, as scripts see it: every error is mapped to an exit code here, in
-//! one place, so the table in `stx --help` and the README cannot drift from the code.
+//! one place, next to the table `stx --help` prints (crates/stx/README.md repeats it).
 
 use std::fmt;
 
