@@ -245,6 +245,7 @@ fn openapi_document_lists_every_route() {
         assert_eq!(status, 200, "{path}");
     }
     assert!(doc["info"]["description"].as_str().unwrap().contains("/v2/socket"), "the WebSocket, in prose");
+    assert_eq!(doc["info"]["version"], s.api_json("/v2/api/version").1["Response"], "documents this version");
     // The record schema lists the fields in the order the server writes them.
     let required: Vec<&str> = doc["components"]["schemas"]["ImageRecord"]["required"]
         .as_array()

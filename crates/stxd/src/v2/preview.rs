@@ -145,13 +145,17 @@ fn quality(value: &RawValue) -> Result<u8, ApiError> {
     )
 }
 
-/// `WxH`, both positive integers; only the width is used (the aspect is the frame's),
-/// but a malformed height is still an error.
+/// `WxH`, both positive integers in decimal digits; only the width is used (the
+/// aspect is the frame's), but a malformed height is still an error. A width too large
+/// for `u32` is as good as `u32::MAX`: the preview is never wider than the frame.
 fn size_width(value: &RawValue) -> Result<u32, ApiError> {
     let bad =
         || ApiError::BadParameter("Invalid size: expected WIDTHxHEIGHT in pixels, e.g. 640x480".to_owned());
-    let (w, h) = value.text().and_then(|t| t.trim().split_once(['x', 'X'])).ok_or_else(bad)?;
-    let positive = |t: &str| t.parse::<u32>().ok().filter(|&n| n > 0);
+    let (w, h) = value.text().and_then(|t| t.split_once(['x', 'X'])).ok_or_else(bad)?;
+    let positive = |t: &str| {
+        let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        (digits && t.bytes().any(|b| b != b'0')).then(|| t.parse::<u32>().unwrap_or(u32::MAX))
+    };
     match (positive(w), positive(h)) {
         (Some(w), Some(_)) => Ok(w),
         _ => Err(bad()),
@@ -477,6 +481,10 @@ mod tests {
         assert!(bad("size=abc").starts_with("Invalid size"));
         assert!(bad("size=0x10").starts_with("Invalid size"));
         assert!(bad("size=10x").starts_with("Invalid size"));
+        assert!(bad("size=+10x5").starts_with("Invalid size"));
+        assert!(bad("size= 10x5").starts_with("Invalid size"));
+        let huge = check("resize&size=99999999999999999999x1").unwrap().resize;
+        assert_eq!(huge, Some(Resize::Width(u32::MAX)));
         assert!(bad("stream=yes").starts_with("Invalid stream"));
         assert!(bad("raw_fits=2").starts_with("Invalid raw_fits"));
         assert!(bad("imageType=x").starts_with("Invalid imageType"));
