@@ -36,10 +36,12 @@ struct Sample {
 
 /// Runs `stx watch`.
 pub(crate) fn run(global: &Global, args: &Args) -> Result<()> {
-    let interval =
-        Some(args.interval).filter(|s| s.is_finite() && *s > 0.0).map(Duration::from_secs_f64).ok_or_else(
-            || Failure::usage(format!("invalid interval {} s: expected a positive number", args.interval)),
-        )?;
+    let interval = Some(args.interval)
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| {
+            Failure::usage(format!("invalid interval {} s: expected a positive number", args.interval))
+        })?;
     let client = global.client()?;
     let mut printed = 0;
     while args.count.is_none_or(|n| printed < n) {
