@@ -250,6 +250,18 @@ fn expose_writes_raw_pixels_and_says_what_it_wrote() {
 }
 
 #[test]
+fn expose_survives_a_dropped_download() {
+    let s = Server::start();
+    s.small_frame();
+    s.fault("/sim/faults/drop-download");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("light.bin");
+    let out = s.expose(&file);
+    assert_eq!(out["bytes"], 256 * 256 * 2);
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 256 * 256 * 2);
+}
+
+#[test]
 fn expose_refuses_bad_input() {
     let s = Server::start();
     let dir = tempfile::tempdir().unwrap();
