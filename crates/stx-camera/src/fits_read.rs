@@ -61,7 +61,7 @@ pub enum ReadErrorKind {
     #[error("not a FITS file (it does not start with a SIMPLE card)")]
     NotFits,
     /// A FITS file, but not a kind of image we read.
-    #[error("unsupported FITS image: {0}")]
+    #[error("unsupported {0}")]
     Unsupported(String),
     /// The header is broken.
     #[error("malformed FITS header: {0}")]
@@ -113,18 +113,18 @@ pub fn read(bytes: &[u8]) -> Result<FitsImage, ReadError> {
     };
     if value("SIMPLE") != Some("T") {
         return Err(unsupported(
-            "SIMPLE is not T: the file does not conform to the FITS standard".to_owned(),
+            "file: SIMPLE is not T, so it does not conform to the FITS standard".to_owned(),
         ));
     }
     let bitpix = int("BITPIX")?;
     let naxis = int("NAXIS")?;
     let extra_axes_are_one = (3..=naxis.max(2)).all(|n| int(&format!("NAXIS{n}")).ok() == Some(1));
     if naxis < 2 || !extra_axes_are_one {
-        return Err(unsupported(format!("NAXIS = {naxis}; only 2-D images are read")));
+        return Err(unsupported(format!("image: NAXIS = {naxis}; only 2-D images are supported")));
     }
     let (width, height) = (int("NAXIS1")?, int("NAXIS2")?);
     if width <= 0 || height <= 0 {
-        return Err(unsupported(format!("empty image ({width} × {height})")));
+        return Err(unsupported(format!("image: empty ({width} × {height})")));
     }
     let (width, height) = (width as usize, height as usize);
     let bytes_per_pixel = match bitpix {
@@ -137,7 +137,7 @@ pub fn read(bytes: &[u8]) -> Result<FitsImage, ReadError> {
     let size = width
         .checked_mul(height)
         .and_then(|n| n.checked_mul(bytes_per_pixel))
-        .ok_or_else(|| unsupported("image too large".to_owned()))?;
+        .ok_or_else(|| unsupported("image: too large".to_owned()))?;
     let found = bytes.len() - data_start;
     let data = bytes
         .get(data_start..data_start + size)
@@ -280,7 +280,7 @@ mod tests {
                 "NAXIS1  =                    2",
                 "NAXIS2  =                    2",
             ]),
-            "unsupported FITS image: BITPIX 24; supported: 8, 16, 32, -32, -64",
+            "unsupported BITPIX 24; supported: 8, 16, 32, -32, -64",
         );
         check(
             &header(&[
@@ -291,7 +291,7 @@ mod tests {
                 "NAXIS2  =                    2",
                 "NAXIS3  =                    3",
             ]),
-            "unsupported FITS image: NAXIS = 3; only 2-D images are read",
+            "unsupported image: NAXIS = 3; only 2-D images are supported",
         );
         check(
             &header(&[

@@ -11,7 +11,6 @@ mod cooler;
 mod exit;
 mod expose;
 mod filter;
-mod fits;
 mod get_set;
 mod guide;
 mod history;
