@@ -4,6 +4,7 @@
 use anyhow::Result;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use stx_history::ImageType;
 
 use crate::api;
 use crate::exit::{Failure, Status};
@@ -13,7 +14,7 @@ use crate::options::{Global, Output};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Only images of this type.
-    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    #[arg(long = "type", value_parser = image_type, value_name = "TYPE")]
     image_type: Option<ImageType>,
     /// Only the newest N images (after --type).
     #[arg(long, value_name = "N")]
@@ -22,31 +23,12 @@ pub(crate) struct Args {
     output: Output,
 }
 
-/// An image type as the history API names it (`imageType=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum ImageType {
-    /// Light frames.
-    Light,
-    /// Flat fields.
-    Flat,
-    /// Dark frames.
-    Dark,
-    /// Bias frames.
-    Bias,
-    /// Snapshots.
-    Snapshot,
-}
-
-impl ImageType {
-    fn wire_name(self) -> &'static str {
-        match self {
-            ImageType::Light => "LIGHT",
-            ImageType::Flat => "FLAT",
-            ImageType::Dark => "DARK",
-            ImageType::Bias => "BIAS",
-            ImageType::Snapshot => "SNAPSHOT",
-        }
-    }
+/// An image type as the history API names it, in any case (`light`, `LIGHT`).
+fn image_type(text: &str) -> Result<ImageType, String> {
+    ImageType::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = ImageType::ALL.iter().map(|t| t.wire_name()).collect();
+        format!("'{text}' is not an image type: one of {}", names.join(", "))
+    })
 }
 
 /// The table's columns: heading and the record field shown under it.
