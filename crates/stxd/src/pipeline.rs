@@ -59,29 +59,54 @@ impl Pipeline {
         }
     }
 
-    /// Drains the camera every [`DRAIN_INTERVAL`] until `shutdown` turns true, then once
-    /// more, so a frame finished before the stop is kept.
+    /// Drains the camera until `shutdown` turns true, then until nothing is left, so a
+    /// frame finished before the stop is kept. After a drain that found frames it drains
+    /// again at once (frames may come faster than one a [`DRAIN_INTERVAL`]); only an idle
+    /// camera is left alone for a [`DRAIN_INTERVAL`].
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut stopping = false;
         loop {
-            let stopping = tokio::select! {
-                _ = tokio::time::sleep(DRAIN_INTERVAL) => false,
-                _ = shutdown.changed() => true,
-            };
             let me = self.clone();
-            let _ = tokio::task::spawn_blocking(move || me.drain()).await;
-            if stopping {
+            let found = tokio::task::spawn_blocking(move || me.drain_all()).await.unwrap_or(0);
+            if stopping && found == 0 {
                 break;
             }
+            if found == 0 && !stopping {
+                stopping = tokio::select! {
+                    _ = tokio::time::sleep(DRAIN_INTERVAL) => false,
+                    _ = shutdown.changed() => true,
+                };
+            }
         }
+    }
+
+    /// Drains until the camera reports nothing new; returns how many frames it found.
+    fn drain_all(&self) -> usize {
+        let mut found = 0;
+        loop {
+            let n = self.drain_count();
+            if n == 0 {
+                return found;
+            }
+            found += n;
+        }
+    }
+
+    /// One drain; how many imager frames the camera reported.
+    fn drain_count(&self) -> usize {
+        let mut snapshot_next = self.drain.lock().unwrap_or_else(|e| e.into_inner());
+        self.drain_locked(&mut snapshot_next).1
     }
 
     /// Takes the camera's finished frames and keeps the imager's. Blocking.
     pub fn drain(&self) -> Vec<StoredImage> {
         let mut snapshot_next = self.drain.lock().unwrap_or_else(|e| e.into_inner());
-        self.drain_locked(&mut snapshot_next)
+        self.drain_locked(&mut snapshot_next).0
     }
 
-    fn drain_locked(&self, snapshot_next: &mut bool) -> Vec<StoredImage> {
+    /// Takes the finished frames and keeps the imager's: the images stored, and how many
+    /// imager frames were reported (stored or not).
+    fn drain_locked(&self, snapshot_next: &mut bool) -> (Vec<StoredImage>, usize) {
         let finished = match self.camera.take_finished() {
             Ok(finished) => {
                 if self.camera_down.swap(false, Ordering::Relaxed) {
@@ -93,18 +118,19 @@ impl Pipeline {
                 if !self.camera_down.swap(true, Ordering::Relaxed) {
                     tracing::warn!("cannot ask the camera for finished frames (retrying): {e}");
                 }
-                return Vec::new();
+                return (Vec::new(), 0);
             }
         };
+        let imager: Vec<&FinishedFrame> = finished.iter().filter(|f| f.ccd() == Ccd::Imager).collect();
         let mut stored = Vec::new();
-        for frame in finished.iter().filter(|f| f.ccd() == Ccd::Imager) {
+        for frame in &imager {
             let snapshot = std::mem::take(snapshot_next);
             match self.keep(frame, snapshot) {
                 Ok(s) => stored.push(s),
                 Err(e) => tracing::error!(frame = frame.number(), "frame not kept: {e}"),
             }
         }
-        stored
+        (stored, imager.len())
     }
 
     /// Runs `start` (which starts an imager exposure) so that the frame it produces is

@@ -81,8 +81,12 @@ pub struct Stxd {
     backend: Arc<Backend>,
     history: Arc<History>,
     pipeline: Arc<Pipeline>,
-    shutdown: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    /// Stops the STX front and the v2 API.
+    stop_fronts: watch::Sender<bool>,
+    /// Stops the pipeline, once the fronts are stopped.
+    stop_pipeline: watch::Sender<bool>,
+    fronts: Vec<JoinHandle<()>>,
+    pipeline_task: JoinHandle<()>,
 }
 
 impl Stxd {
@@ -114,19 +118,30 @@ impl Stxd {
         let api_listener = bind(config.api_listen).await?;
         let stx_addr = local_addr(&stx_listener, config.stx_listen)?;
         let api_addr = local_addr(&api_listener, config.api_listen)?;
-        let (shutdown, stop) = watch::channel(false);
+        let (stop_fronts, fronts_stop) = watch::channel(false);
+        let (stop_pipeline, pipeline_stop) = watch::channel(false);
         let v2 = V2State {
             history: history.clone(),
             events,
             pipeline: pipeline.clone(),
             camera: backend.camera.clone(),
         };
-        let tasks = vec![
-            tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), stop.clone())),
-            tokio::spawn(crate::v2::serve(api_listener, v2, stop.clone())),
-            tokio::spawn(pipeline.clone().run(stop)),
+        let fronts = vec![
+            tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), fronts_stop.clone())),
+            tokio::spawn(crate::v2::serve(api_listener, v2, fronts_stop)),
         ];
-        Ok(Stxd { stx_addr, api_addr, backend, history, pipeline, shutdown, tasks })
+        let pipeline_task = tokio::spawn(pipeline.clone().run(pipeline_stop));
+        Ok(Stxd {
+            stx_addr,
+            api_addr,
+            backend,
+            history,
+            pipeline,
+            stop_fronts,
+            stop_pipeline,
+            fronts,
+            pipeline_task,
+        })
     }
 
     /// Where the STX API listens (the bound port when 0 was asked for).
@@ -157,10 +172,14 @@ impl Stxd {
     /// Stops accepting, lets requests under way finish, keeps the frames finished so
     /// far, and returns.
     pub async fn shutdown(self) {
-        let _ = self.shutdown.send(true);
-        for task in self.tasks {
+        // Fronts first: once no client can finish another frame, the pipeline's last
+        // drains keep every frame a client saw finish.
+        let _ = self.stop_fronts.send(true);
+        for task in self.fronts {
             let _ = task.await;
         }
+        let _ = self.stop_pipeline.send(true);
+        let _ = self.pipeline_task.await;
     }
 }
 

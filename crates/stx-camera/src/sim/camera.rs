@@ -82,8 +82,11 @@ pub(super) struct State {
 }
 
 /// Finished frames kept for a caller that does not drain them; older ones are dropped.
-/// The server drains every ~100 ms, so only an undrained camera ever reaches this.
-const FINISHED_KEPT: usize = 8;
+/// The server's pipeline drains as fast as it stores, so it keeps up with any real frame
+/// rate; the bound only keeps a camera nobody drains (a library user's, a test's) from
+/// growing without end. Frames rendered for a download hold their pixels, so it is not
+/// larger.
+const FINISHED_KEPT: usize = 64;
 
 impl SimCamera {
     /// A camera as it powers up: idle, cooler off, wheel at slot 0, with the filter
