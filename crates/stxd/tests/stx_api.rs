@@ -501,7 +501,10 @@ fn full_featured_example_of_the_spec() {
     assert_eq!(fits.status(), 200);
     let data_blocks = (640 * 480 * 2usize).div_ceil(2880) * 2880;
     let header_len = fits.body().len() - data_blocks;
-    assert!(header_len > 0 && header_len.is_multiple_of(2880), "header of whole blocks, then the data blocks");
+    assert!(
+        header_len > 0 && header_len.is_multiple_of(2880),
+        "header of whole blocks, then the data blocks"
+    );
     assert!(String::from_utf8_lossy(&fits.body()[..2880]).contains("'M27"));
 }
 
