@@ -8,6 +8,7 @@ mod history_query;
 mod preview;
 mod record_json;
 mod socket;
+mod stretch;
 
 pub use events::EventBus;
 
