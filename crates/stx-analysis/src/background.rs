@@ -215,22 +215,8 @@ fn cell_estimate(samples: &mut [f32], scratch: &mut Vec<f32>) -> (f32, f32) {
             break;
         }
         let (lo, hi) = (median - CLIP_NSIGMA * sigma, median + CLIP_NSIGMA * sigma);
-        let (mut n, mut sum, mut sum_sq) = (0usize, 0.0f64, 0.0f64);
-        for &v in samples.iter() {
-            if v >= lo && v <= hi {
-                let d = f64::from(v - median);
-                n += 1;
-                sum += d;
-                sum_sq += d * d;
-            }
-        }
-        if n < 3 {
-            break;
-        }
-        let nf = n as f64;
-        let var = (sum_sq - sum * sum / nf) / (nf - 1.0);
-        mean = median + (sum / nf) as f32;
-        sigma = (var.max(0.0).sqrt() as f32) * TRUNCATION_CORRECTION;
+        let Some(moments) = clipped_moments(samples, lo, hi, median) else { break };
+        (mean, sigma) = moments;
         clipped = Some((lo, hi));
     }
     let level = match clipped {
@@ -255,24 +241,31 @@ fn clipped_mean(samples: &[f32], start: f32, sigma: f32) -> (f32, f32) {
     let (mut center, mut sigma) = (start, sigma);
     for _ in 0..CLIP_ITERATIONS {
         let (lo, hi) = (center - CLIP_NSIGMA * sigma, center + CLIP_NSIGMA * sigma);
-        let (mut n, mut sum, mut sum_sq) = (0usize, 0.0f64, 0.0f64);
-        for &v in samples {
-            if v >= lo && v <= hi {
-                let d = f64::from(v - start);
-                n += 1;
-                sum += d;
-                sum_sq += d * d;
-            }
-        }
-        if n < 3 {
-            break;
-        }
-        let nf = n as f64;
-        let var = (sum_sq - sum * sum / nf) / (nf - 1.0);
-        center = start + (sum / nf) as f32;
-        sigma = ((var.max(0.0).sqrt() as f32) * TRUNCATION_CORRECTION).max(NOISE_FLOOR);
+        let Some((mean, clipped_sigma)) = clipped_moments(samples, lo, hi, start) else { break };
+        (center, sigma) = (mean, clipped_sigma.max(NOISE_FLOOR));
     }
     (center, sigma)
+}
+
+/// Mean and σ (corrected for the ±`CLIP_NSIGMA` truncation) of the samples within
+/// `[lo, hi]`, summed as offsets from `reference` to keep the f64 sums precise; `None`
+/// for fewer than three samples.
+fn clipped_moments(samples: &[f32], lo: f32, hi: f32, reference: f32) -> Option<(f32, f32)> {
+    let (mut n, mut sum, mut sum_sq) = (0usize, 0.0f64, 0.0f64);
+    for &v in samples {
+        if v >= lo && v <= hi {
+            let d = f64::from(v - reference);
+            n += 1;
+            sum += d;
+            sum_sq += d * d;
+        }
+    }
+    if n < 3 {
+        return None;
+    }
+    let nf = n as f64;
+    let var = (sum_sq - sum * sum / nf) / (nf - 1.0);
+    Some((reference + (sum / nf) as f32, (var.max(0.0).sqrt() as f32) * TRUNCATION_CORRECTION))
 }
 
 /// Median of `values` (reordered in place; not empty).
