@@ -401,7 +401,9 @@ fn settings_from_values(ccd: Ccd, keys: &[SettingKey], values: &[String]) -> Opt
         max_bin_x: int(SettingKey::MaxBinX)? as u16,
         max_bin_y: int(SettingKey::MaxBinY)? as u16,
     };
-    let cooler = (ccd != Ccd::ExtGuider).then(|| -> Option<CoolerStatus> {
+    let cooler = if ccd == Ccd::ExtGuider {
+        None
+    } else {
         Some(CoolerStatus {
             on: int(SettingKey::CoolerState)? == 1,
             temperature_c: real(SettingKey::CCDTemperature)?,
@@ -409,7 +411,7 @@ fn settings_from_values(ccd: Ccd, keys: &[SettingKey], values: &[String]) -> Opt
             setpoint_c: real(SettingKey::CCDTemperatureSetpoint).unwrap_or(f64::NAN),
             power_percent: real(SettingKey::CoolerPower)?,
         })
-    });
+    };
     let imager = ccd == Ccd::Imager;
     Some(CcdSettings {
         sensor,
@@ -421,10 +423,7 @@ fn settings_from_values(ccd: Ccd, keys: &[SettingKey], values: &[String]) -> Opt
             num_y: int(SettingKey::NumY)? as u32,
         },
         ambient_c: real(SettingKey::AmbientTemperature)?,
-        cooler: match cooler {
-            Some(c) => Some(c?),
-            None => None,
-        },
+        cooler,
         fan: if imager {
             Some(FanStatus {
                 mode: FanMode::from_code(int(SettingKey::FanState)?)?,
