@@ -67,46 +67,27 @@ impl Pipeline {
         let mut stopping = false;
         loop {
             let me = self.clone();
-            let found = tokio::task::spawn_blocking(move || me.drain_all()).await.unwrap_or(0);
-            if stopping && found == 0 {
+            let kept = tokio::task::spawn_blocking(move || me.drain().len()).await.unwrap_or(0);
+            if kept > 0 {
+                continue;
+            }
+            if stopping {
                 break;
             }
-            if found == 0 && !stopping {
-                stopping = tokio::select! {
-                    _ = tokio::time::sleep(DRAIN_INTERVAL) => false,
-                    _ = shutdown.changed() => true,
-                };
-            }
+            stopping = tokio::select! {
+                _ = tokio::time::sleep(DRAIN_INTERVAL) => false,
+                _ = shutdown.changed() => true,
+            };
         }
-    }
-
-    /// Drains until the camera reports nothing new; returns how many frames it found.
-    fn drain_all(&self) -> usize {
-        let mut found = 0;
-        loop {
-            let n = self.drain_count();
-            if n == 0 {
-                return found;
-            }
-            found += n;
-        }
-    }
-
-    /// One drain; how many imager frames the camera reported.
-    fn drain_count(&self) -> usize {
-        let mut snapshot_next = self.drain.lock().unwrap_or_else(|e| e.into_inner());
-        self.drain_locked(&mut snapshot_next).1
     }
 
     /// Takes the camera's finished frames and keeps the imager's. Blocking.
     pub fn drain(&self) -> Vec<StoredImage> {
         let mut snapshot_next = self.drain.lock().unwrap_or_else(|e| e.into_inner());
-        self.drain_locked(&mut snapshot_next).0
+        self.drain_locked(&mut snapshot_next)
     }
 
-    /// Takes the finished frames and keeps the imager's: the images stored, and how many
-    /// imager frames were reported (stored or not).
-    fn drain_locked(&self, snapshot_next: &mut bool) -> (Vec<StoredImage>, usize) {
+    fn drain_locked(&self, snapshot_next: &mut bool) -> Vec<StoredImage> {
         let finished = match self.camera.take_finished() {
             Ok(finished) => {
                 if self.camera_down.swap(false, Ordering::Relaxed) {
@@ -118,19 +99,18 @@ impl Pipeline {
                 if !self.camera_down.swap(true, Ordering::Relaxed) {
                     tracing::warn!("cannot ask the camera for finished frames (retrying): {e}");
                 }
-                return (Vec::new(), 0);
+                return Vec::new();
             }
         };
-        let imager: Vec<&FinishedFrame> = finished.iter().filter(|f| f.ccd() == Ccd::Imager).collect();
         let mut stored = Vec::new();
-        for frame in &imager {
+        for frame in finished.iter().filter(|f| f.ccd() == Ccd::Imager) {
             let snapshot = std::mem::take(snapshot_next);
             match self.keep(frame, snapshot) {
                 Ok(s) => stored.push(s),
                 Err(e) => tracing::error!(frame = frame.number(), "frame not kept: {e}"),
             }
         }
-        (stored, imager.len())
+        stored
     }
 
     /// Runs `start` (which starts an imager exposure) so that the frame it produces is
