@@ -189,30 +189,33 @@ impl Cutout {
             return;
         }
         let significant = SPIKE_NSIGMA * noise;
+        // Cleaning only ever lowers a pixel (to below its neighbours' maximum), so
+        // pixels not significant now never will be: later passes visit only the
+        // significant ones, in the same raster order.
+        let bright: Vec<usize> = (1..h - 1)
+            .flat_map(|y| y * w + 1..y * w + w - 1)
+            .filter(|&i| self.values[i] > significant)
+            .collect();
         for _ in 0..SPIKE_PASSES {
             let mut changed = false;
-            for y in 1..h - 1 {
-                for x in 1..w - 1 {
-                    let i = y * w + x;
-                    let v = self.values[i];
-                    if v <= significant {
-                        continue;
-                    }
-                    let mut n =
-                        [self.values[i - 1], self.values[i + 1], self.values[i - w], self.values[i + w]];
-                    n.sort_by(f32::total_cmp);
-                    // Only local maxima: a star's far wing can fall by 10× per pixel.
-                    if n[3] > v {
-                        continue;
-                    }
-                    let mean = 0.25 * (n[0] + n[1] + n[2] + n[3]);
-                    let spike = v - mean > SPIKE_MAX_SHARPNESS * v && v - mean > significant;
-                    let edge = n[0] < SPIKE_MIN_NEIGHBOUR * v && v - n[0] > significant;
-                    if spike || edge {
-                        self.values[i] = 0.5 * (n[0] + n[1]);
-                        changed = true;
-                        self.cleaned.push((self.x0 + x, self.y0 + y));
-                    }
+            for &i in &bright {
+                let v = self.values[i];
+                if v <= significant {
+                    continue;
+                }
+                let mut n = [self.values[i - 1], self.values[i + 1], self.values[i - w], self.values[i + w]];
+                n.sort_by(f32::total_cmp);
+                // Only local maxima: a star's far wing can fall by 10× per pixel.
+                if n[3] > v {
+                    continue;
+                }
+                let mean = 0.25 * (n[0] + n[1] + n[2] + n[3]);
+                let spike = v - mean > SPIKE_MAX_SHARPNESS * v && v - mean > significant;
+                let edge = n[0] < SPIKE_MIN_NEIGHBOUR * v && v - n[0] > significant;
+                if spike || edge {
+                    self.values[i] = 0.5 * (n[0] + n[1]);
+                    changed = true;
+                    self.cleaned.push((self.x0 + i % w, self.y0 + i / w));
                 }
             }
             if !changed {
