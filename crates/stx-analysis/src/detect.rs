@@ -20,6 +20,8 @@ pub(crate) const MIN_FRAME_SIZE: usize = 16;
 const KERNEL_SIGMA_BINNED: f32 = 1.0;
 /// Half-width of the filter in binned pixels (3σ).
 const KERNEL_RADIUS: usize = 3;
+/// Rows per band of the matched filter (its working set, ~40 rows, stays in cache).
+const BAND_ROWS: usize = 32;
 /// Maxima closer than this (binned pixels) are tested for a dip between them.
 const BLEND_SEARCH_BINNED: f32 = 10.0;
 /// A dip between two maxima is real when the S/N falls by at least this much
@@ -60,54 +62,51 @@ pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Ve
 /// masking every noise bump above 2σ would bias the sky low.
 fn star_mask(snr: &Grid, candidates: &[Candidate]) -> Vec<bool> {
     let (w, h) = (snr.width, snr.height);
-    let mut core = vec![false; w * h];
-    let mut stack: Vec<usize> = candidates
+    let star_light = |i: usize| snr.data[i] > MASK_NSIGMA;
+    let mut mask = vec![false; w * h];
+    let mut seeds: Vec<(usize, usize)> = candidates
         .iter()
         .map(|c| {
             let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
             let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
-            y * w + x
+            (x, y)
         })
         .collect();
-    while let Some(i) = stack.pop() {
-        if core[i] {
+    // Scanline flood fill: each seed grows into the longest run of star light along
+    // its row, and seeds the runs of star light touching that run in the rows above
+    // and below. Runs, not pixels, keep the branches predictable.
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (y, first x, last x)
+    while let Some((x, y)) = seeds.pop() {
+        let row = y * w;
+        if mask[row + x] {
             continue;
         }
-        core[i] = true;
-        let (x, y) = (i % w, i / w);
-        let mut visit = |j: usize| {
-            if !core[j] && snr.data[j] > MASK_NSIGMA {
-                stack.push(j);
+        let (mut x0, mut x1) = (x, x);
+        while x0 > 0 && !mask[row + x0 - 1] && star_light(row + x0 - 1) {
+            x0 -= 1;
+        }
+        while x1 + 1 < w && !mask[row + x1 + 1] && star_light(row + x1 + 1) {
+            x1 += 1;
+        }
+        mask[row + x0..=row + x1].fill(true);
+        runs.push((y, x0, x1));
+        for ny in [y.checked_sub(1), Some(y + 1).filter(|&ny| ny < h)].into_iter().flatten() {
+            let mut in_run = false;
+            for nx in x0..=x1 {
+                let open = !mask[ny * w + nx] && star_light(ny * w + nx);
+                if open && !in_run {
+                    seeds.push((nx, ny));
+                }
+                in_run = open;
             }
-        };
-        if x > 0 {
-            visit(i - 1);
-        }
-        if x + 1 < w {
-            visit(i + 1);
-        }
-        if y > 0 {
-            visit(i - w);
-        }
-        if y + 1 < h {
-            visit(i + w);
         }
     }
-    let mut rows = vec![false; w * h];
-    rows.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
-        for (x, &c) in core[y * w..(y + 1) * w].iter().enumerate() {
-            if c {
-                let (a, b) = (x.saturating_sub(MASK_GROW), (x + MASK_GROW).min(w - 1));
-                out[a..=b].fill(true);
-            }
-        }
-    });
-    let mut mask = vec![false; w * h];
-    mask.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+    for (y, x0, x1) in runs {
+        let (x0, x1) = (x0.saturating_sub(MASK_GROW), (x1 + MASK_GROW).min(w - 1));
         for yy in y.saturating_sub(MASK_GROW)..=(y + MASK_GROW).min(h - 1) {
-            out.iter_mut().zip(&rows[yy * w..(yy + 1) * w]).for_each(|(o, &r)| *o |= r);
+            mask[yy * w + x0..=yy * w + x1].fill(true);
         }
-    });
+    }
     mask
 }
 
@@ -125,44 +124,77 @@ fn kernel() -> [f32; 2 * KERNEL_RADIUS + 1] {
 
 /// Background-subtracted, noise-normalised, Gaussian-filtered binned frame, scaled
 /// so that white noise comes out with unit σ: each value is an S/N.
+///
+/// Works in bands of [`BAND_ROWS`] rows: a band's rows (and the filter's reach
+/// above and below) are filtered horizontally into a buffer small enough to stay
+/// in cache, then vertically into the output; no full-frame intermediate.
 fn matched_filter(binned: &Grid, background: &Background) -> Grid {
     let (w, h) = (binned.width, binned.height);
     let k = kernel();
     // ‖k‖ of the separable 2-D kernel is Σ k1².
     let norm = 1.0 / k.iter().map(|v| v * v).sum::<f32>();
-    let mut horizontal = vec![0.0f32; w * h];
-    horizontal.par_chunks_mut(w).enumerate().for_each_init(
-        || (vec![0.0f32; w], vec![0.0f32; w], vec![0.0f32; w + 2 * KERNEL_RADIUS]),
-        |(level, noise, padded), (y, out)| {
-            background.row(y, level, noise);
-            let src = binned.row(y);
-            for (((p, s), l), n) in
-                padded[KERNEL_RADIUS..w + KERNEL_RADIUS].iter_mut().zip(src).zip(&*level).zip(&*noise)
-            {
-                *p = (s - l) / n;
+    let mut data = vec![0.0f32; w * h];
+    data.par_chunks_mut(w * BAND_ROWS).enumerate().for_each_init(
+        || (RowScratch::new(w), Vec::new()),
+        |(scratch, band), (b, out)| {
+            let (y0, rows) = (b * BAND_ROWS, out.len() / w);
+            // Band row r holds frame row y0 + r − KERNEL_RADIUS, clamped to the frame.
+            band.resize((rows + 2 * KERNEL_RADIUS) * w, 0.0);
+            for (r, filtered) in band.chunks_mut(w).enumerate() {
+                let y = (y0 + r).saturating_sub(KERNEL_RADIUS).min(h - 1);
+                scratch.filter_row(binned, background, y, &k, filtered);
             }
-            for i in 0..KERNEL_RADIUS {
-                padded[i] = padded[KERNEL_RADIUS];
-                padded[w + KERNEL_RADIUS + i] = padded[w + KERNEL_RADIUS - 1];
-            }
-            // One shifted multiply-add per tap: vectorises.
-            out.fill(0.0);
-            for (t, &kv) in k.iter().enumerate() {
-                out.iter_mut().zip(&padded[t..t + w]).for_each(|(o, p)| *o += kv * p);
+            for (r, out) in out.chunks_mut(w).enumerate() {
+                out.fill(0.0);
+                for (i, &kv) in k.iter().enumerate() {
+                    let src = &band[(r + i) * w..(r + i + 1) * w];
+                    let kv = kv * norm;
+                    out.iter_mut().zip(src).for_each(|(o, s)| *o += kv * s);
+                }
             }
         },
     );
-    let mut data = vec![0.0f32; w * h];
-    data.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
-        out.fill(0.0);
-        for (i, &kv) in k.iter().enumerate() {
-            let yy = (y + i).saturating_sub(KERNEL_RADIUS).min(h - 1);
-            let src = &horizontal[yy * w..(yy + 1) * w];
-            let kv = kv * norm;
-            out.iter_mut().zip(src).for_each(|(o, s)| *o += kv * s);
-        }
-    });
     Grid { data, width: w, height: h }
+}
+
+/// Per-thread buffers of the horizontal pass.
+struct RowScratch {
+    level: Vec<f32>,
+    noise: Vec<f32>,
+    /// The normalised row with [`KERNEL_RADIUS`] copies of its end pixels on each side.
+    padded: Vec<f32>,
+}
+
+impl RowScratch {
+    fn new(width: usize) -> Self {
+        RowScratch {
+            level: vec![0.0; width],
+            noise: vec![0.0; width],
+            padded: vec![0.0; width + 2 * KERNEL_RADIUS],
+        }
+    }
+
+    /// Binned row `y`, background-subtracted and divided by the noise, filtered by `k`.
+    fn filter_row(&mut self, binned: &Grid, background: &Background, y: usize, k: &[f32], out: &mut [f32]) {
+        let w = binned.width;
+        let RowScratch { level, noise, padded } = self;
+        background.row(y, level, noise);
+        let src = binned.row(y);
+        for (((p, s), l), n) in
+            padded[KERNEL_RADIUS..w + KERNEL_RADIUS].iter_mut().zip(src).zip(&*level).zip(&*noise)
+        {
+            *p = (s - l) / n;
+        }
+        for i in 0..KERNEL_RADIUS {
+            padded[i] = padded[KERNEL_RADIUS];
+            padded[w + KERNEL_RADIUS + i] = padded[w + KERNEL_RADIUS - 1];
+        }
+        // One shifted multiply-add per tap: vectorises.
+        out.fill(0.0);
+        for (t, &kv) in k.iter().enumerate() {
+            out.iter_mut().zip(&padded[t..t + w]).for_each(|(o, p)| *o += kv * p);
+        }
+    }
 }
 
 /// Local maxima (strict against earlier neighbours in raster order, ≥ later ones,
