@@ -42,8 +42,11 @@ pub(crate) struct Background {
     raw_noise: Vec<f32>,
     nx: usize,
     ny: usize,
-    /// The interpolation position of every binned column (the same for all rows).
-    x_lerps: Vec<Lerp>,
+    /// The interpolation weight `t` of every binned column (the same for all rows).
+    x_weights: Vec<f32>,
+    /// Runs of binned columns interpolated between the same two cells: `(i0, i1,
+    /// columns)`. Within a run the interpolation is a plain vectorisable loop.
+    x_runs: Vec<(usize, usize, std::ops::Range<usize>)>,
     /// Size of the binned grid the mesh covers.
     width: usize,
     height: usize,
@@ -131,12 +134,21 @@ impl Background {
         let raw_level: Vec<f32> = cells.iter().map(|c| c.0).collect();
         let raw_noise: Vec<f32> = cells.iter().map(|c| c.1).collect();
         let filtered = refine.is_none();
+        let x_lerps: Vec<Lerp> = (0..binned.width).map(|x| Self::lerp(x as f32, nx, binned.width)).collect();
+        let mut x_runs: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
+        for (x, l) in x_lerps.iter().enumerate() {
+            match x_runs.last_mut() {
+                Some((i0, _, columns)) if *i0 == l.i0 => columns.end = x + 1,
+                _ => x_runs.push((l.i0, l.i1, x..x + 1)),
+            }
+        }
         Background {
             level: if filtered { median_filter3(&raw_level, nx, ny) } else { raw_level.clone() },
             noise: if filtered { median_filter3(&raw_noise, nx, ny) } else { raw_noise.clone() },
             raw_level,
             raw_noise,
-            x_lerps: (0..binned.width).map(|x| Self::lerp(x as f32, nx, binned.width)).collect(),
+            x_weights: x_lerps.iter().map(|l| l.t).collect(),
+            x_runs,
             nx,
             ny,
             width: binned.width,
@@ -190,9 +202,13 @@ impl Background {
         };
         let level_col: Vec<f32> = (0..self.nx).map(|i| column(&self.level, i)).collect();
         let noise_col: Vec<f32> = (0..self.nx).map(|i| column(&self.noise, i)).collect();
-        for ((l, n), lx) in level.iter_mut().zip(noise.iter_mut()).zip(&self.x_lerps) {
-            *l = level_col[lx.i0] + (level_col[lx.i1] - level_col[lx.i0]) * lx.t;
-            *n = noise_col[lx.i0] + (noise_col[lx.i1] - noise_col[lx.i0]) * lx.t;
+        for (i0, i1, columns) in &self.x_runs {
+            let (l0, l1, n0, n1) = (level_col[*i0], level_col[*i1], noise_col[*i0], noise_col[*i1]);
+            let (level, noise) = (&mut level[columns.clone()], &mut noise[columns.clone()]);
+            for ((l, n), t) in level.iter_mut().zip(noise).zip(&self.x_weights[columns.clone()]) {
+                *l = l0 + (l1 - l0) * t;
+                *n = n0 + (n1 - n0) * t;
+            }
         }
     }
 }
