@@ -174,7 +174,8 @@ impl Cutout {
         for py in y0..=y1 {
             let row = &frame.row(py)[x0..=x1];
             values.extend(
-                row.iter().enumerate().map(|(i, p)| p.value() - bg.value((x0 + i) as f32, py as f32)),
+                // Columns counted as i32 (exact in f32, like usize): the loop vectorises.
+                row.iter().zip(x0 as i32..).map(|(p, px)| p.value() - bg.value(px as f32, py as f32)),
             );
         }
         let mut cutout =
@@ -195,10 +196,14 @@ impl Cutout {
         // Cleaning only ever lowers a pixel (to below its neighbours' maximum), so
         // pixels not significant now never will be: later passes visit only the
         // significant ones, in the same raster order.
-        let bright: Vec<usize> = (1..h - 1)
-            .flat_map(|y| y * w + 1..y * w + w - 1)
-            .filter(|&i| self.values[i] > significant)
-            .collect();
+        let mut bright = Vec::new();
+        for y in 1..h - 1 {
+            let row = &self.values[y * w + 1..y * w + w - 1];
+            // Most rows hold none: a branch-free (vectorised) test first.
+            if row.iter().fold(false, |any, &v| any | (v > significant)) {
+                bright.extend((y * w + 1..).zip(row).filter(|p| *p.1 > significant).map(|p| p.0));
+            }
+        }
         for _ in 0..SPIKE_PASSES {
             let mut changed = false;
             for &i in &bright {
@@ -207,11 +212,11 @@ impl Cutout {
                     continue;
                 }
                 let mut n = [self.values[i - 1], self.values[i + 1], self.values[i - w], self.values[i + w]];
-                n.sort_by(f32::total_cmp);
                 // Only local maxima: a star's far wing can fall by 10× per pixel.
-                if n[3] > v {
+                if n.iter().any(|&neighbour| neighbour > v) {
                     continue;
                 }
+                n.sort_by(f32::total_cmp);
                 let mean = 0.25 * (n[0] + n[1] + n[2] + n[3]);
                 let spike = v - mean > SPIKE_MAX_SHARPNESS * v && v - mean > significant;
                 let edge = n[0] < SPIKE_MIN_NEIGHBOUR * v && v - n[0] > significant;
@@ -236,14 +241,25 @@ impl Cutout {
     fn brightest_near(&self, x: f32, y: f32, r: f32) -> (f32, f32) {
         let (x0, x1, y0, y1) = self.bounds(x, y, r);
         let w = self.width;
+        let (i0, i1) = (x0.max(1), x1.min(w.saturating_sub(2)));
+        let (j0, j1) = (y0.max(1), y1.min(self.height.saturating_sub(2)));
+        if i0 > i1 || j0 > j1 {
+            return (x, y);
+        }
+        // Separable: the 3-pixel row sums once, then three of them per position.
+        let n = i1 - i0 + 1;
+        let row_sums: Vec<f32> = (j0 - 1..=j1 + 1)
+            .flat_map(|j| (i0..=i1).map(move |i| (j, i)))
+            .map(|(j, i)| self.values[j * w + i - 1..=j * w + i + 1].iter().sum())
+            .collect();
         let mut best = (f32::NEG_INFINITY, x, y);
-        for j in y0.max(1)..=y1.min(self.height.saturating_sub(2)) {
-            for i in x0.max(1)..=x1.min(w.saturating_sub(2)) {
-                let sum: f32 = (j - 1..=j + 1)
-                    .map(|jj| self.values[jj * w + i - 1..=jj * w + i + 1].iter().sum::<f32>())
-                    .sum();
+        for j in j0..=j1 {
+            let at = |row: usize| &row_sums[(row - (j0 - 1)) * n..][..n];
+            let (above, here, below) = (at(j - 1), at(j), at(j + 1));
+            for (k, ((a, b), c)) in above.iter().zip(here).zip(below).enumerate() {
+                let sum = a + b + c;
                 if sum > best.0 {
-                    best = (sum, (self.x0 + i) as f32, (self.y0 + j) as f32);
+                    best = (sum, (self.x0 + i0 + k) as f32, (self.y0 + j) as f32);
                 }
             }
         }
