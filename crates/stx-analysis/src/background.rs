@@ -119,9 +119,13 @@ impl Background {
                         Some((mask, first)) => {
                             for y in y0..y1 {
                                 let m = &mask[y * binned.width + x0..y * binned.width + x1];
-                                samples.extend(
-                                    binned.row(y)[x0..x1].iter().zip(m).filter(|p| !*p.1).map(|p| *p.0),
-                                );
+                                let row = &binned.row(y)[x0..x1];
+                                // Most rows of a cell are all sky: copied whole.
+                                if m.iter().fold(false, |any, &masked| any | masked) {
+                                    samples.extend(row.iter().zip(m).filter(|p| !*p.1).map(|p| *p.0));
+                                } else {
+                                    samples.extend_from_slice(row);
+                                }
                             }
                             if (samples.len() as f32) < MIN_SKY_FRACTION * total as f32 {
                                 (f32::NAN, f32::NAN)
