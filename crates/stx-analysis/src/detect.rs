@@ -113,8 +113,8 @@ fn star_mask(snr: &Grid, candidates: &[Candidate]) -> Vec<bool> {
 }
 
 /// The normalised 1-D Gaussian filter.
-fn kernel() -> [f32; 2 * KERNEL_RADIUS + 1] {
-    let mut k = [0.0; 2 * KERNEL_RADIUS + 1];
+fn kernel() -> [f32; TAPS] {
+    let mut k = [0.0; TAPS];
     for (i, v) in k.iter_mut().enumerate() {
         let d = i as f32 - KERNEL_RADIUS as f32;
         *v = (-0.5 * d * d / (KERNEL_SIGMA_BINNED * KERNEL_SIGMA_BINNED)).exp();
@@ -146,13 +146,9 @@ fn matched_filter(binned: &Grid, background: &Background) -> Grid {
                 let y = (y0 + r).saturating_sub(KERNEL_RADIUS).min(h - 1);
                 scratch.filter_row(binned, background, y, &k, filtered);
             }
+            let k_norm = k.map(|v| v * norm);
             for (r, out) in out.chunks_mut(w).enumerate() {
-                out.fill(0.0);
-                for (i, &kv) in k.iter().enumerate() {
-                    let src = &band[(r + i) * w..(r + i + 1) * w];
-                    let kv = kv * norm;
-                    out.iter_mut().zip(src).for_each(|(o, s)| *o += kv * s);
-                }
+                weighted_sum(out, std::array::from_fn(|i| &band[(r + i) * w..(r + i + 1) * w]), &k_norm);
             }
         },
     );
@@ -177,7 +173,14 @@ impl RowScratch {
     }
 
     /// Binned row `y`, background-subtracted and divided by the noise, filtered by `k`.
-    fn filter_row(&mut self, binned: &Grid, background: &Background, y: usize, k: &[f32], out: &mut [f32]) {
+    fn filter_row(
+        &mut self,
+        binned: &Grid,
+        background: &Background,
+        y: usize,
+        k: &[f32; TAPS],
+        out: &mut [f32],
+    ) {
         let w = binned.width;
         let RowScratch { level, noise, padded } = self;
         background.row(y, level, noise);
@@ -191,11 +194,24 @@ impl RowScratch {
             padded[i] = padded[KERNEL_RADIUS];
             padded[w + KERNEL_RADIUS + i] = padded[w + KERNEL_RADIUS - 1];
         }
-        // One shifted multiply-add per tap: vectorises.
-        out.fill(0.0);
-        for (t, &kv) in k.iter().enumerate() {
-            out.iter_mut().zip(&padded[t..t + w]).for_each(|(o, p)| *o += kv * p);
+        weighted_sum(out, std::array::from_fn(|t| &padded[t..t + w]), k);
+    }
+}
+
+/// Filter taps: the kernel's width.
+const TAPS: usize = 2 * KERNEL_RADIUS + 1;
+
+/// `out[x] = Σ_t k[t]·taps[t][x]`, summed in tap order, in one pass that vectorises.
+fn weighted_sum(out: &mut [f32], taps: [&[f32]; TAPS], k: &[f32; TAPS]) {
+    let n = out.len();
+    // Slices of exactly `n`: the indexing below needs no bounds checks.
+    let taps = taps.map(|t| &t[..n]);
+    for (x, o) in out.iter_mut().enumerate() {
+        let mut sum = 0.0;
+        for (tap, kv) in taps.iter().zip(k) {
+            sum += kv * tap[x];
         }
+        *o = sum;
     }
 }
 
