@@ -64,45 +64,31 @@ pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Ve
 /// masking every noise bump above 2σ would bias the sky low.
 fn star_mask(snr: &Grid, candidates: &[Candidate]) -> Vec<bool> {
     let (w, h) = (snr.width, snr.height);
-    let star_light = |i: usize| snr.data[i] > MASK_NSIGMA;
     let mut mask = vec![false; w * h];
-    let mut seeds: Vec<(usize, usize)> = candidates
+    let seeds = candidates.iter().map(|c| {
+        let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
+        let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
+        (x, y)
+    });
+    // The two halves of the frame are filled in parallel, each within its own rows;
+    // then the regions that reach the middle are followed across it.
+    let middle = h / 2;
+    let (top_seeds, bottom_seeds): (Vec<_>, Vec<_>) = seeds.partition(|&(_, y)| y < middle);
+    let (top, bottom) = mask.split_at_mut(middle * w);
+    let (mut runs, bottom_runs) =
+        rayon::join(|| flood(snr, top, 0, top_seeds), || flood(snr, bottom, middle, bottom_seeds));
+    runs.extend(bottom_runs);
+    let across: Vec<(usize, usize)> = runs
         .iter()
-        .map(|c| {
-            let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
-            let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
-            (x, y)
+        .filter_map(|&(y, x0, x1)| match y + 1 {
+            next if next == middle => Some((x0..=x1, middle)),
+            next if next == middle + 1 && middle > 0 => Some((x0..=x1, middle - 1)),
+            _ => None,
         })
+        .flat_map(|(columns, y)| columns.map(move |x| (x, y)))
+        .filter(|&(x, y)| !mask[y * w + x] && snr.data[y * w + x] > MASK_NSIGMA)
         .collect();
-    // Scanline flood fill: each seed grows into the longest run of star light along
-    // its row, and seeds the runs of star light touching that run in the rows above
-    // and below. Runs, not pixels, keep the branches predictable.
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (y, first x, last x)
-    while let Some((x, y)) = seeds.pop() {
-        let row = y * w;
-        if mask[row + x] {
-            continue;
-        }
-        let (mut x0, mut x1) = (x, x);
-        while x0 > 0 && !mask[row + x0 - 1] && star_light(row + x0 - 1) {
-            x0 -= 1;
-        }
-        while x1 + 1 < w && !mask[row + x1 + 1] && star_light(row + x1 + 1) {
-            x1 += 1;
-        }
-        mask[row + x0..=row + x1].fill(true);
-        runs.push((y, x0, x1));
-        for ny in [y.checked_sub(1), Some(y + 1).filter(|&ny| ny < h)].into_iter().flatten() {
-            let mut in_run = false;
-            for nx in x0..=x1 {
-                let open = !mask[ny * w + nx] && star_light(ny * w + nx);
-                if open && !in_run {
-                    seeds.push((nx, ny));
-                }
-                in_run = open;
-            }
-        }
-    }
+    runs.extend(flood(snr, &mut mask, 0, across));
     for (y, x0, x1) in runs {
         let (x0, x1) = (x0.saturating_sub(MASK_GROW), (x1 + MASK_GROW).min(w - 1));
         for yy in y.saturating_sub(MASK_GROW)..=(y + MASK_GROW).min(h - 1) {
@@ -110,6 +96,47 @@ fn star_mask(snr: &Grid, candidates: &[Candidate]) -> Vec<bool> {
         }
     }
     mask
+}
+
+/// A horizontal run of binned pixels: row, first and last column.
+type Run = (usize, usize, usize);
+
+/// Scanline flood fill of `mask`, which holds the frame rows from `first_row` on,
+/// from `seeds` (frame coordinates, in those rows), through star light and within
+/// those rows. Each seed grows into the longest run of star light along its row
+/// and seeds the runs of star light touching it in the rows above and below: runs,
+/// not pixels, keep the branches predictable. Returns the runs filled.
+fn flood(snr: &Grid, mask: &mut [bool], first_row: usize, mut seeds: Vec<(usize, usize)>) -> Vec<Run> {
+    let w = snr.width;
+    let rows = first_row..first_row + mask.len() / w;
+    let star_light = |x: usize, y: usize| snr.data[y * w + x] > MASK_NSIGMA;
+    let at = |x: usize, y: usize| (y - first_row) * w + x;
+    let mut runs = Vec::new();
+    while let Some((x, y)) = seeds.pop() {
+        if mask[at(x, y)] {
+            continue;
+        }
+        let (mut x0, mut x1) = (x, x);
+        while x0 > 0 && !mask[at(x0 - 1, y)] && star_light(x0 - 1, y) {
+            x0 -= 1;
+        }
+        while x1 + 1 < w && !mask[at(x1 + 1, y)] && star_light(x1 + 1, y) {
+            x1 += 1;
+        }
+        mask[at(x0, y)..=at(x1, y)].fill(true);
+        runs.push((y, x0, x1));
+        for ny in [y.checked_sub(1), Some(y + 1)].into_iter().flatten().filter(|ny| rows.contains(ny)) {
+            let mut in_run = false;
+            for nx in x0..=x1 {
+                let open = !mask[at(nx, ny)] && star_light(nx, ny);
+                if open && !in_run {
+                    seeds.push((nx, ny));
+                }
+                in_run = open;
+            }
+        }
+    }
+    runs
 }
 
 /// The normalised 1-D Gaussian filter.
