@@ -356,3 +356,89 @@ fn bilinear(g: &Grid, x: f32, y: f32) -> f32 {
     let bottom = at(x0, y1) + (at(x1, y1) - at(x0, y1)) * tx;
     top + (bottom - top) * ty
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks the star mask of a grid drawn as text (`#`: star light, `.`: sky)
+    /// with candidates at the given binned pixels against a plain breadth-first
+    /// fill of the same regions, grown by `MASK_GROW`.
+    fn check(picture: &[&str], seeds: &[(usize, usize)]) {
+        let (w, h) = (picture[0].len(), picture.len());
+        let data: Vec<f32> =
+            picture.iter().flat_map(|row| row.bytes().map(|b| if b == b'#' { 10.0 } else { 0.0 })).collect();
+        let snr = Grid { data, width: w, height: h };
+        let candidates: Vec<Candidate> = seeds
+            .iter()
+            .map(|&(x, y)| Candidate {
+                x: 2.0 * x as f32 + 0.5,
+                y: 2.0 * y as f32 + 0.5,
+                snr: 10.0,
+                blended: false,
+            })
+            .collect();
+        let mut core = vec![false; w * h];
+        let mut queue: Vec<(usize, usize)> = seeds.to_vec();
+        while let Some((x, y)) = queue.pop() {
+            if std::mem::replace(&mut core[y * w + x], true) {
+                continue;
+            }
+            let neighbours = [(x.wrapping_sub(1), y), (x + 1, y), (x, y.wrapping_sub(1)), (x, y + 1)];
+            queue.extend(
+                neighbours
+                    .into_iter()
+                    .filter(|&(nx, ny)| nx < w && ny < h && snr.data[ny * w + nx] > MASK_NSIGMA),
+            );
+        }
+        let expect: Vec<bool> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                (y.saturating_sub(MASK_GROW)..=(y + MASK_GROW).min(h - 1)).any(|yy| {
+                    (x.saturating_sub(MASK_GROW)..=(x + MASK_GROW).min(w - 1)).any(|xx| core[yy * w + xx])
+                })
+            })
+            .collect();
+        assert_eq!(star_mask(&snr, &candidates), expect);
+    }
+
+    #[test]
+    fn star_mask_follows_regions_across_the_middle_and_back() {
+        // A U that leaves the top half, turns in the bottom half and comes back up,
+        // seeded only at its left arm; a separate blob with no candidate stays sky.
+        check(
+            &[
+                "....................",
+                ".#..........#.......",
+                ".#.....###..#.......",
+                ".#.....###..#.......",
+                ".#..........#.......",
+                ".#..........#.......",
+                ".##########.#.......",
+                "..........#.#.......",
+                "..........###.......",
+                "....................",
+                "....................",
+                "....................",
+            ],
+            &[(1, 1)],
+        );
+    }
+
+    #[test]
+    fn star_mask_of_regions_seeded_in_both_halves() {
+        check(
+            &[
+                "..........",
+                "..###.....",
+                "..###.....",
+                "....#.....",
+                "....#.....",
+                "....####..",
+                ".......#..",
+                "..........",
+            ],
+            &[(3, 1), (7, 6)],
+        );
+    }
+}
