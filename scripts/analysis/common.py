@@ -23,16 +23,17 @@ def build_bench():
     )
 
 
-def run_bench(out_dir, sizes="1024,2048,4096", repeat=7):
-    """Runs our bench: renders the frames, times our analysis, writes the frames,
-    the truth and our catalogues to out_dir. Returns its stdout lines."""
+def run_bench(out_dir, sizes="1024,2048,4096", repeat=7, cold=False):
+    """Runs our bench: renders the frames and times our analysis (with cold=True,
+    caches evicted before each run); unless out_dir is None, writes the frames,
+    the truth and our catalogues there. Returns its stdout lines."""
     build_bench()
-    res = subprocess.run(
-        [BENCH, "--out", out_dir, "--sizes", sizes, "--repeat", str(repeat)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    cmd = [BENCH, "--sizes", sizes, "--repeat", str(repeat)]
+    if out_dir is not None:
+        cmd += ["--out", out_dir]
+    if cold:
+        cmd.append("--cold")
+    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return res.stdout.splitlines()
 
 

@@ -3,9 +3,11 @@
 //! 4096²), and optionally writes the frames, the truth and our catalogue for the
 //! peer scripts in `scripts/analysis/`.
 //!
-//! Run with `cargo run --release -p stx-analysis --example bench -- [--out DIR] [--repeat N] [--sizes 1024,4096]`.
+//! Run with `cargo run --release -p stx-analysis --example bench -- [--out DIR] [--repeat N] [--sizes 1024,4096] [--cold]`.
 //! Timings exclude rendering and file I/O; each is the median of N runs after one
-//! warm-up run.
+//! warm-up run. Repeated runs find a small frame (and its working grids) still in
+//! the caches, which a fresh camera frame would not be; `--cold` evicts the caches
+//! before each run, so that frames of every size pay the same memory traffic.
 #![allow(missing_docs)]
 
 #[path = "../tests/common/synth.rs"]
@@ -44,22 +46,34 @@ fn cpu_seconds() -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
-/// Median wall time, mean CPU time per run, and the analysis.
-fn time(pixels: &[u16], size: usize, repeat: usize) -> (f64, f64, Analysis) {
+/// Bytes read before each run with `--cold`: more than this machine's caches.
+const EVICTION_BYTES: usize = 512 << 20;
+
+/// Reads one byte of every cache line of `buffer`, so that the next analysis
+/// reads its frame and working grids from memory, as with a fresh camera frame.
+/// (Reads, not writes: evicting dirty lines would add write-back traffic that a
+/// real frame does not meet.)
+fn evict_caches(buffer: &[u8]) {
+    std::hint::black_box(buffer.iter().step_by(64).fold(0u8, |sum, &b| sum.wrapping_add(b)));
+}
+
+/// Median wall time, mean CPU time per run (eviction excluded), and the analysis.
+fn time(pixels: &[u16], size: usize, repeat: usize, cold: Option<&[u8]>) -> (f64, f64, Analysis) {
     let frame = Frame::new(pixels, size, size).unwrap();
     let options = Options::default();
     let mut result = analyze(&frame, &options);
-    let cpu_start = cpu_seconds();
-    let mut times: Vec<f64> = (0..repeat)
-        .map(|_| {
-            let t = Instant::now();
-            result = analyze(&frame, &options);
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    let cpu = (cpu_seconds() - cpu_start) / repeat as f64;
+    let (mut times, mut cpu) = (Vec::with_capacity(repeat), 0.0);
+    for _ in 0..repeat {
+        if let Some(buffer) = cold {
+            evict_caches(buffer);
+        }
+        let (t, cpu_start) = (Instant::now(), cpu_seconds());
+        result = analyze(&frame, &options);
+        times.push(t.elapsed().as_secs_f64());
+        cpu += cpu_seconds() - cpu_start;
+    }
     times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], cpu, result)
+    (times[times.len() / 2], cpu / repeat as f64, result)
 }
 
 /// Writes a BITPIX 16 / BZERO 32768 FITS file.
@@ -106,8 +120,13 @@ fn main() {
     let arg = |name: &str| args.iter().position(|a| a == name).map(|i| args[i + 1].clone());
     let out = arg("--out").map(std::path::PathBuf::from);
     let repeat: usize = arg("--repeat").map(|r| r.parse().unwrap()).unwrap_or(7);
+    // Filled with ones, not zeros: pages of zeros would all map the one zero page.
+    let eviction = args.iter().any(|a| a == "--cold").then(|| vec![1u8; EVICTION_BYTES]);
     let threads = rayon::current_num_threads();
-    println!("threads: {threads}");
+    println!(
+        "threads: {threads}{}",
+        if eviction.is_some() { ", caches evicted before each run" } else { "" }
+    );
     let psf = Psf::Gaussian { sigma: 2.0 };
     let sizes: Vec<usize> = arg("--sizes")
         .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect())
@@ -115,7 +134,7 @@ fn main() {
     for size in sizes {
         let scene = scene(size, psf, 1);
         let pixels = scene.render(2);
-        let (t, cpu, a) = time(&pixels, size, repeat);
+        let (t, cpu, a) = time(&pixels, size, repeat, eviction.as_deref());
         println!(
             "ours {size}x{size}: {:.4} s  (CPU {:.4} s over all threads; {:.2} ns/pixel; {} stars rendered, {} found, HFR {:.3})",
             t,
