@@ -95,8 +95,9 @@ def main():
     print("  wall: ours %.4f s   SEP %.4f s   SEP/ours %.1fx" % (t, sep_time, sep_time / t))
     print("  CPU:  ours %.4f s   SEP %.4f s   SEP/ours %.1fx  (SEP runs on one core)" % (
         ours_cpu[4096], sep_cpu, sep_cpu / ours_cpu[4096]))
-    print("  target: ours <= 0.100 s: %s;  >= 4x faster than SEP: %s" % (
-        "yes" if t <= 0.1 else "NO", "yes" if sep_time / t >= 4 else "NO"))
+    print("  target: ours <= 0.100 s: %s (caches evicted: %.4f s, %s);  >= 4x faster than SEP: %s" % (
+        "yes" if t <= 0.1 else "NO", cold[4096], "yes" if cold[4096] <= 0.1 else "NO",
+        "yes" if sep_time / t >= 4 else "NO"))
     print("  growth, caches evicted: 2k²/1k² = %.2f, 4k²/2k² = %.2f (linear: 4.00); ns/pixel %s" % (
         cold[2048] / cold[1024], cold[4096] / cold[2048],
         " / ".join("%.2f" % (cold[n] * 1e9 / (n * n)) for n in (1024, 2048, 4096))))
