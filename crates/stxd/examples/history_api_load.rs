@@ -5,8 +5,8 @@
 //! calls stay under 5 ms at p99.
 //!
 //! ```text
-//! cargo build --release -p stxd --bin stxd --example history_load
-//! target/release/examples/history_load --dir /tmp/stxd-history-load
+//! cargo build --release -p stxd --bin stxd --example history_api_load
+//! target/release/examples/history_api_load --dir /tmp/stxd-history-load
 //! ```
 //! (`scripts/history_load.sh` does both.) A directory that already holds the records is
 //! reused; otherwise it is filled first, see `--fill`.
