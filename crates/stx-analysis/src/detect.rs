@@ -303,22 +303,20 @@ fn resolve_maxima(snr: &Grid, candidates: &mut Vec<Candidate>) {
     let mut blended = vec![false; candidates.len()];
     let mut redundant = vec![false; candidates.len()];
     for (i, a) in candidates.iter().enumerate() {
-        {
-            for j in index.near(f64::from(a.x), f64::from(a.y)) {
-                let b = &candidates[j];
-                if j <= i || (a.x - b.x).hypot(a.y - b.y) >= cell {
-                    continue;
-                }
-                let fainter = a.snr.min(b.snr);
-                let dip = fainter - min_between(snr, a, b);
-                if dip >= BLEND_MIN_DIP && dip >= BLEND_MIN_DIP_FRACTION * fainter {
-                    blended[i] = true;
-                    blended[j] = true;
-                } else if a.snr < b.snr || (a.snr == b.snr && i > j) {
-                    redundant[i] = true;
-                } else {
-                    redundant[j] = true;
-                }
+        for j in index.near(f64::from(a.x), f64::from(a.y)) {
+            let b = &candidates[j];
+            if j <= i || (a.x - b.x).hypot(a.y - b.y) >= cell {
+                continue;
+            }
+            let fainter = a.snr.min(b.snr);
+            let dip = fainter - min_between(snr, a, b);
+            if dip >= BLEND_MIN_DIP && dip >= BLEND_MIN_DIP_FRACTION * fainter {
+                blended[i] = true;
+                blended[j] = true;
+            } else if a.snr < b.snr || (a.snr == b.snr && i > j) {
+                redundant[i] = true;
+            } else {
+                redundant[j] = true;
             }
         }
     }

@@ -10,17 +10,17 @@ pub(crate) mod sealed {
         /// Whether a value of this type can be NaN or infinite.
         const CAN_BE_NON_FINITE: bool;
         /// Exact statistics of `pixels` (not empty).
-        fn stats(pixels: &[Self], width: usize) -> FrameStats;
+        fn stats(pixels: &[Self]) -> FrameStats;
     }
     impl Sealed for u16 {
         const CAN_BE_NON_FINITE: bool = false;
-        fn stats(pixels: &[Self], width: usize) -> FrameStats {
-            crate::stats::stats_u16(pixels, width)
+        fn stats(pixels: &[Self]) -> FrameStats {
+            crate::stats::stats_u16(pixels)
         }
     }
     impl Sealed for f32 {
         const CAN_BE_NON_FINITE: bool = true;
-        fn stats(pixels: &[Self], _width: usize) -> FrameStats {
+        fn stats(pixels: &[Self]) -> FrameStats {
             crate::stats::stats_f32(pixels)
         }
     }

@@ -44,7 +44,7 @@ mod summary;
 pub use error::{Error, ErrorKind};
 pub use frame::{Frame, Pixel};
 pub use measure::{Star, StarQuality};
-pub use stats::FrameStats;
+pub use stats::{FrameStats, Histogram};
 
 /// Tuning of an analysis. `Options::default()` suits STX frames.
 #[derive(Debug, Clone, PartialEq)]

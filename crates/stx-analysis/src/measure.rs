@@ -106,7 +106,8 @@ pub struct Star {
     /// Flux-weighted mean distance from the centroid, Σ(I − bg)·r / Σ(I − bg),
     /// over the pixels whose centres lie within [`Star::radius`], not clipped.
     pub hfr: f64,
-    /// Measuring radius, frame pixels (4σ of the star's own profile).
+    /// Measuring radius, frame pixels: 5σ of the star's own profile (of the frame's
+    /// PSF for faint stars), within 3–60 px.
     pub radius: f64,
     /// Background-subtracted value of the pixel at the centroid (after cleaning).
     pub peak: f64,
@@ -116,7 +117,6 @@ pub struct Star {
     pub quality: StarQuality,
 }
 
-/// Local planar background around a star, and the pixel noise.
 /// Local planar background around a star, and the pixel noise.
 #[derive(Debug, Clone, Copy)]
 struct LocalBackground {

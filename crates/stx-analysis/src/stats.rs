@@ -1,7 +1,7 @@
 //! Step 1: exact statistics of the raw pixel values.
 //!
-//! `u16` frames: one parallel pass builds a 65 536-bin histogram per chunk of
-//! rows; the chunks' histograms are merged and every statistic is read off the
+//! `u16` frames: one parallel pass builds a 65 536-bin [`Histogram`] per chunk
+//! of pixels; the chunks' histograms are merged and every statistic is read off the
 //! merged histogram with integer arithmetic, so they are exact (the variance
 //! up to the final division). `f32` frames: parallel sums and an O(n) selection
 //! for the median.
@@ -10,8 +10,8 @@ use rayon::prelude::*;
 
 use crate::frame::{Frame, Pixel};
 
-/// Rows per work item of the histogram pass: big enough that merging the
-/// 65 536-bin histograms (256 KiB each) costs little beside filling them.
+/// Pixels per work item of the histogram pass: enough that merging the
+/// 65 536-bin histograms (512 KiB each) costs little beside filling them.
 const HISTOGRAM_CHUNK_PIXELS: usize = 1 << 21;
 
 /// Statistics of the raw pixel values of a frame.
@@ -31,21 +31,93 @@ pub struct FrameStats {
 
 /// Statistics of a frame.
 pub(crate) fn frame_stats<P: Pixel>(frame: &Frame<'_, P>) -> FrameStats {
-    P::stats(frame.pixels(), frame.width())
+    P::stats(frame.pixels())
 }
 
-/// Exact statistics of `u16` pixels through a merged histogram.
-pub(crate) fn stats_u16(pixels: &[u16], width: usize) -> FrameStats {
-    let chunk = (HISTOGRAM_CHUNK_PIXELS / width.max(1)).max(1) * width.max(1);
-    let histogram = pixels
-        .par_chunks(chunk)
-        .map(chunk_histogram)
-        .reduce_with(|mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-            a
-        })
-        .unwrap_or_else(|| vec![0; 1 << 16]);
-    stats_from_histogram(&histogram)
+/// Exact statistics of `u16` pixels through their histogram.
+pub(crate) fn stats_u16(pixels: &[u16]) -> FrameStats {
+    let histogram = Histogram::of_u16(pixels);
+    let (mut n, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
+    for (v, &count) in histogram.counts().iter().enumerate() {
+        let (v, count) = (v as u128, u128::from(count));
+        n += count;
+        sum += v * count;
+        sum_sq += v * v * count;
+    }
+    // Exact: n·Σv² − (Σv)² is an integer ≥ 0.
+    let variance = (n * sum_sq - sum * sum) as f64 / (n as f64 * n as f64);
+    FrameStats {
+        mean: sum as f64 / n as f64,
+        median: histogram.median(),
+        std_dev: variance.sqrt(),
+        min: histogram.lowest().unwrap_or(0) as f64,
+        max: histogram.highest().unwrap_or(0) as f64,
+    }
+}
+
+/// How many values fall on each integer (index = value): exact order statistics
+/// of integer data in one pass. Also the display stretch's histogram of levels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Histogram {
+    counts: Vec<u64>,
+}
+
+impl Histogram {
+    /// The histogram of `u16` values (65 536 bins), built in parallel.
+    pub fn of_u16(values: &[u16]) -> Histogram {
+        let counts = values
+            .par_chunks(HISTOGRAM_CHUNK_PIXELS)
+            .map(chunk_histogram)
+            .reduce_with(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                a
+            })
+            .unwrap_or_else(|| vec![0; 1 << 16]);
+        Histogram { counts }
+    }
+
+    /// A histogram from its counts (`counts[v]`: how many values equal `v`).
+    pub fn from_counts(counts: Vec<u64>) -> Histogram {
+        Histogram { counts }
+    }
+
+    /// The counts, index = value.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// The value of 0-based `rank` among the values in ascending order (the last
+    /// bin if `rank` is beyond them).
+    pub fn value_at_rank(&self, rank: u64) -> usize {
+        let mut seen = 0;
+        for (v, &count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen > rank {
+                return v;
+            }
+        }
+        self.counts.len().saturating_sub(1)
+    }
+
+    /// The exact median, the mean of the two middle values for an even count; 0
+    /// for no values.
+    pub fn median(&self) -> f64 {
+        let n: u64 = self.counts.iter().sum();
+        if n == 0 {
+            return 0.0;
+        }
+        (self.value_at_rank((n - 1) / 2) + self.value_at_rank(n / 2)) as f64 / 2.0
+    }
+
+    /// The smallest value present.
+    pub fn lowest(&self) -> Option<usize> {
+        self.counts.iter().position(|&c| c > 0)
+    }
+
+    /// The largest value present.
+    pub fn highest(&self) -> Option<usize> {
+        self.counts.iter().rposition(|&c| c > 0)
+    }
 }
 
 /// Histogram of one chunk. Four interleaved sub-histograms break the
@@ -67,42 +139,6 @@ fn chunk_histogram(pixels: &[u16]) -> Vec<u64> {
         a[usize::from(p)] += 1;
     }
     (0..1 << 16).map(|v| u64::from(a[v]) + u64::from(b[v]) + u64::from(c[v]) + u64::from(d[v])).collect()
-}
-
-/// Reads mean, variance, median, min and max off a histogram with a non-zero total.
-fn stats_from_histogram(histogram: &[u64]) -> FrameStats {
-    let (mut n, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
-    for (v, &count) in histogram.iter().enumerate() {
-        let (v, count) = (v as u128, u128::from(count));
-        n += count;
-        sum += v * count;
-        sum_sq += v * v * count;
-    }
-    let min = histogram.iter().position(|&c| c > 0).unwrap_or(0);
-    let max = histogram.iter().rposition(|&c| c > 0).unwrap_or(0);
-    // Exact: n·Σv² − (Σv)² is an integer ≥ 0.
-    let variance = (n * sum_sq - sum * sum) as f64 / (n as f64 * n as f64);
-    let lower = value_at_rank(histogram, ((n - 1) / 2) as u64);
-    let upper = value_at_rank(histogram, (n / 2) as u64);
-    FrameStats {
-        mean: sum as f64 / n as f64,
-        median: (lower as f64 + upper as f64) / 2.0,
-        std_dev: variance.sqrt(),
-        min: min as f64,
-        max: max as f64,
-    }
-}
-
-/// The value of rank `rank` (0-based, ascending) in a histogram.
-fn value_at_rank(histogram: &[u64], rank: u64) -> usize {
-    let mut seen = 0;
-    for (v, &count) in histogram.iter().enumerate() {
-        seen += count;
-        if seen > rank {
-            return v;
-        }
-    }
-    histogram.len() - 1
 }
 
 /// Statistics of finite `f32` pixels: f64 sums (two passes for the variance) and
@@ -139,7 +175,7 @@ mod tests {
     use super::*;
 
     /// Checks the statistics of both pixel paths against a naive computation.
-    fn check(values: &[u16], width: usize) {
+    fn check(values: &[u16]) {
         let n = values.len() as f64;
         let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
         let var = values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n;
@@ -154,7 +190,7 @@ mod tests {
             max: f64::from(*sorted.last().unwrap()),
         };
         let floats: Vec<f32> = values.iter().map(|&v| f32::from(v)).collect();
-        for got in [stats_u16(values, width), stats_f32(&floats)] {
+        for got in [stats_u16(values), stats_f32(&floats)] {
             assert_eq!(got.median, expect.median);
             assert_eq!((got.min, got.max), (expect.min, expect.max));
             assert!(
@@ -170,20 +206,20 @@ mod tests {
 
     #[test]
     fn single_pixel() {
-        check(&[7], 1);
+        check(&[7]);
     }
 
     #[test]
     fn even_count_median_is_mean_of_middle_two() {
-        check(&[1, 2, 3, 10], 2);
-        check(&[0, 65535], 2);
+        check(&[1, 2, 3, 10]);
+        check(&[0, 65535]);
     }
 
     #[test]
     fn extremes_and_constant() {
-        check(&[65535; 12], 3);
-        check(&[0; 9], 3);
-        check(&[0, 65535, 0, 65535, 1], 5);
+        check(&[65535; 12]);
+        check(&[0; 9]);
+        check(&[0, 65535, 0, 65535, 1]);
     }
 
     #[test]
@@ -195,6 +231,6 @@ mod tests {
                 (x >> 16) as u16
             })
             .collect();
-        check(&values, 1001);
+        check(&values);
     }
 }

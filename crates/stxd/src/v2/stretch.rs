@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 
 use image::GrayImage;
+use stx_analysis::Histogram;
 use stx_camera::fits_read::{FitsImage, Pixels};
 
 /// Where the shadows are clipped, in normalised MADs (≈ sigmas) from the median:
@@ -32,7 +33,7 @@ const FULL_SCALE: f64 = (LEVELS - 1) as f64;
 /// pixels.
 pub(super) fn to_grey(frame: &FitsImage) -> Option<GrayImage> {
     let levels = levels(&frame.pixels);
-    let lut = lookup_table(&histogram(&levels));
+    let lut = lookup_table(&Histogram::of_u16(&levels));
     let grey = levels.iter().map(|&v| lut[usize::from(v)]).collect();
     GrayImage::from_raw(u32::try_from(frame.width).ok()?, u32::try_from(frame.height).ok()?, grey)
 }
@@ -63,38 +64,8 @@ fn levels(pixels: &Pixels) -> Cow<'_, [u16]> {
     }
 }
 
-/// Pixel count per level: median and MAD exactly, in one pass over the pixels.
-fn histogram(levels: &[u16]) -> Vec<u64> {
-    let mut hist = vec![0u64; LEVELS];
-    for &v in levels {
-        hist[usize::from(v)] += 1;
-    }
-    hist
-}
-
-/// The level at 0-based `rank` in the sorted pixels.
-fn at_rank(hist: &[u64], rank: u64) -> usize {
-    let mut seen = 0;
-    for (level, &n) in hist.iter().enumerate() {
-        seen += n;
-        if seen > rank {
-            return level;
-        }
-    }
-    hist.len() - 1
-}
-
-/// The median of the histogram's values, in the histogram's units.
-fn median(hist: &[u64]) -> f64 {
-    let n: u64 = hist.iter().sum();
-    if n == 0 {
-        return 0.0;
-    }
-    (at_rank(hist, (n - 1) / 2) + at_rank(hist, n / 2)) as f64 / 2.0
-}
-
 /// Output grey for every input level.
-fn lookup_table(hist: &[u64]) -> Vec<u8> {
+fn lookup_table(hist: &Histogram) -> Vec<u8> {
     let (black, white, midtones) = parameters(hist);
     (0..LEVELS)
         .map(|level| {
@@ -105,16 +76,16 @@ fn lookup_table(hist: &[u64]) -> Vec<u8> {
 }
 
 /// Black point, white point (0..1 of full scale) and midtones balance.
-fn parameters(hist: &[u64]) -> (f64, f64, f64) {
-    let median_level = median(hist);
+fn parameters(hist: &Histogram) -> (f64, f64, f64) {
+    let median_level = hist.median();
     // Absolute deviations from the median, doubled so a median halfway between two
     // levels still gives integer bins; built from the histogram, not the pixels.
     let doubled_median = (median_level * 2.0) as i64;
     let mut deviations = vec![0u64; 2 * LEVELS];
-    for (level, &n) in hist.iter().enumerate() {
+    for (level, &n) in hist.counts().iter().enumerate() {
         deviations[(2 * level as i64 - doubled_median).unsigned_abs() as usize] += n;
     }
-    let mad = median(&deviations) / 2.0;
+    let mad = Histogram::from_counts(deviations).median() / 2.0;
     let median = median_level / FULL_SCALE;
     let sigma = MAD_TO_SIGMA * mad / FULL_SCALE;
     let black = (median + SHADOWS_CLIP * sigma).clamp(0.0, 1.0);
@@ -126,8 +97,8 @@ fn parameters(hist: &[u64]) -> (f64, f64, f64) {
     }
     // Half the pixels or more share one level (a synthetic or saturated frame): no
     // noise to scale by, so show the range linearly instead.
-    let lowest = hist.iter().position(|&n| n > 0).unwrap_or(0) as f64 / FULL_SCALE;
-    let highest = hist.iter().rposition(|&n| n > 0).unwrap_or(0) as f64 / FULL_SCALE;
+    let lowest = hist.lowest().unwrap_or(0) as f64 / FULL_SCALE;
+    let highest = hist.highest().unwrap_or(0) as f64 / FULL_SCALE;
     if highest > lowest { (lowest, highest, 0.5) } else { (lowest, lowest + 1.0, 0.5) }
 }
 
@@ -160,7 +131,7 @@ mod tests {
         // A noisy sky at 1000 ± 10 ADU and a few bright stars.
         let mut levels: Vec<u16> = (0..10_000).map(|i| 990 + (i % 21) as u16).collect();
         levels.extend([60_000u16; 20]);
-        let lut = lookup_table(&histogram(&levels));
+        let lut = lookup_table(&Histogram::of_u16(&levels));
         let sky = f64::from(lut[1000]) / 255.0;
         assert!((sky - TARGET_BACKGROUND).abs() < 0.01, "sky at {sky}");
         assert_eq!(lut[0], 0);
@@ -171,9 +142,9 @@ mod tests {
 
     #[test]
     fn flat_frames_are_shown_linearly() {
-        let lut = lookup_table(&histogram(&[500, 500, 500, 700]));
+        let lut = lookup_table(&Histogram::of_u16(&[500, 500, 500, 700]));
         assert_eq!((lut[500], lut[700]), (0, 255));
-        let lut = lookup_table(&histogram(&[500; 4]));
+        let lut = lookup_table(&Histogram::of_u16(&[500; 4]));
         assert_eq!(lut[500], 0);
     }
 }
