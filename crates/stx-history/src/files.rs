@@ -34,16 +34,21 @@ pub(crate) fn final_name(number: u64, image_type: ImageType, date: &DateTime<Fix
     format!("{number:06}_{image_type}_{}.fits", date.format("%Y%m%dT%H%M%S"))
 }
 
-/// The number of an image file, if `name` is a final name this crate gives.
-pub(crate) fn file_number(name: &str) -> Option<u64> {
+/// The number and image type of an image file, if `name` is a final name this
+/// crate gives.
+pub(crate) fn parse_final_name(name: &str) -> Option<(u64, ImageType)> {
     let (number, rest) = name.split_once('_')?;
     let (image_type, rest) = rest.split_once('_')?;
     let stem = rest.strip_suffix(".fits")?;
-    let valid = !number.is_empty()
-        && number.bytes().all(|b| b.is_ascii_digit())
-        && ImageType::ALL.iter().any(|t| t.wire_name() == image_type)
-        && !stem.contains(['/', '\\']);
-    if valid { number.parse().ok() } else { None }
+    let image_type = ImageType::ALL.into_iter().find(|t| t.wire_name() == image_type)?;
+    let valid =
+        !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) && !stem.contains(['/', '\\']);
+    if valid { Some((number.parse().ok()?, image_type)) } else { None }
+}
+
+/// The number of an image file, if `name` is a final name this crate gives.
+pub(crate) fn file_number(name: &str) -> Option<u64> {
+    parse_final_name(name).map(|(number, _)| number)
 }
 
 /// How [`publish`] ended.
@@ -116,6 +121,8 @@ mod tests {
         assert_eq!(name, "000123_LIGHT_20261121T221345.fits");
         assert_eq!(file_number(&name), Some(123));
         assert_eq!(file_number("1234567_SNAPSHOT_x.fits"), Some(1_234_567));
+        assert_eq!(parse_final_name(&name), Some((123, ImageType::Light)));
+        assert_eq!(parse_final_name("000007_SNAPSHOT_x.fits"), Some((7, ImageType::Snapshot)));
         for stranger in [
             "notes.txt",
             "x_LIGHT_y.fits",

@@ -163,6 +163,13 @@ impl History {
         db::insert(&mut writer.conn, None, filename, &info, next)
     }
 
+    /// The image type an image file's name records (the type it was stored as),
+    /// if `filename` is a name this history gives. An orphan's type comes from
+    /// here: its FITS header cannot tell a SNAPSHOT from a LIGHT frame.
+    pub fn image_type_of(filename: &str) -> Option<ImageType> {
+        files::parse_final_name(filename).map(|(_, image_type)| image_type)
+    }
+
     /// Deletes an orphan (a file [`reconcile`](Self::reconcile) listed) instead of
     /// adopting it.
     pub fn remove_orphan(&self, filename: &str) -> Result<(), Error> {

@@ -53,6 +53,11 @@ impl FrameType {
             FrameType::Flat => "Flat Field",
         }
     }
+
+    /// The type whose [`fits_imagetyp`](Self::fits_imagetyp) is `value`, if any.
+    pub fn from_fits_imagetyp(value: &str) -> Option<FrameType> {
+        (0..4).filter_map(FrameType::from_code).find(|t| t.fits_imagetyp() == value)
+    }
 }
 
 /// The state a CCD reports through `…State.cgi`.
@@ -394,6 +399,14 @@ impl AoPosition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fits_imagetyp_round_trips() {
+        for t in [FrameType::Dark, FrameType::Light, FrameType::Bias, FrameType::Flat] {
+            assert_eq!(FrameType::from_fits_imagetyp(t.fits_imagetyp()), Some(t));
+        }
+        assert_eq!(FrameType::from_fits_imagetyp("Tricolor Image"), None);
+    }
 
     fn check_date(input: &str, expect: Option<&str>) {
         assert_eq!(ObsDateTime::parse(input).map(ObsDateTime::to_fits).as_deref(), expect, "{input}");

@@ -17,10 +17,13 @@ use crate::pipeline::{image_info, measure};
 pub(crate) fn adopt_orphan(history: &History, filename: &str) -> Result<(), stx_history::Error> {
     let path = history.image_path(filename);
     let parsed = std::fs::read(&path).ok().and_then(|bytes| fits_read::read(&bytes).ok());
-    let Some((frame, fits, image_type)) = parsed.and_then(|image| frame_of(&image)) else {
+    let Some((frame, fits)) = parsed.and_then(|image| frame_of(&image)) else {
         tracing::warn!("unreadable image file without a record removed: {filename}");
         return history.remove_orphan(filename);
     };
+    // The name records the type it was stored as; the header says Light for a SNAPSHOT.
+    let image_type =
+        History::image_type_of(filename).unwrap_or_else(|| ImageType::from(frame.meta().frame_type));
     let analysis = measure(&frame, image_type);
     let mut info = image_info(&frame, &analysis, &fits, image_type);
     // The file's own time is when it was saved; the record's Date is that moment.
@@ -32,16 +35,11 @@ pub(crate) fn adopt_orphan(history: &History, filename: &str) -> Result<(), stx_
     Ok(())
 }
 
-/// The frame, FITS settings and image type our encoder wrote into a file.
-fn frame_of(image: &FitsImage) -> Option<(Arc<Frame>, FitsSettings, ImageType)> {
+/// The frame and FITS settings our encoder wrote into a file.
+fn frame_of(image: &FitsImage) -> Option<(Arc<Frame>, FitsSettings)> {
     let Pixels::U16(pixels) = &image.pixels else { return None };
     let text = |key| image.value(key).unwrap_or("").to_owned();
-    let frame_type = match image.value("IMAGETYP")? {
-        "Dark Frame" => FrameType::Dark,
-        "Bias Frame" => FrameType::Bias,
-        "Flat Field" => FrameType::Flat,
-        _ => FrameType::Light,
-    };
+    let frame_type = FrameType::from_fits_imagetyp(image.value("IMAGETYP")?).unwrap_or(FrameType::Light);
     let bin = |key| image.number(key).map_or(1, |b| b as u16);
     let meta = FrameMeta {
         ccd: Ccd::Imager,
@@ -72,6 +70,5 @@ fn frame_of(image: &FitsImage) -> Option<(Arc<Frame>, FitsSettings, ImageType)> 
         }
     }
     let frame = Frame::new(image.width as u32, image.height as u32, pixels.clone(), meta)?;
-    // The pipeline names SNAPSHOT frames in the file name; the header says Light.
-    Some((Arc::new(frame), fits, ImageType::from(frame_type)))
+    Some((Arc::new(frame), fits))
 }

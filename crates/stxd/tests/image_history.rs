@@ -207,6 +207,33 @@ fn frames_from_any_client_are_recorded_once_and_survive_a_restart() {
 }
 
 #[test]
+fn a_snapshot_saved_just_before_a_crash_is_recovered_as_a_snapshot() {
+    let s = TestServer::start();
+    s.ok("ImagerSetSettings.cgi?StartX=0&StartY=0&NumX=128&NumY=128");
+    let (status, _) = s.api_json("/v2/api/equipment/camera/capture?duration=1&save=true");
+    assert_eq!(status, 200);
+    s.advance(1.0);
+    s.advance_until("ImagerState.cgi", "0\r\n", 30.0);
+    assert_eq!(s.drain(), 1);
+    let (_, json) = s.api_json("/v2/api/image-history?imageType=SNAPSHOT");
+    let stored = json["Response"][0]["Filename"].as_str().unwrap().to_owned();
+    let dir = s.stop();
+    // A file in place without its record: what a kill between the two leaves. Its
+    // FITS header says Light Frame, as every snapshot's does; its name says SNAPSHOT.
+    let images = dir.path().join("images");
+    let orphan = "000900_SNAPSHOT_20261121T221345.fits";
+    std::fs::copy(images.join(&stored), images.join(orphan)).unwrap();
+    let s = TestServer::start_in(dir);
+    let (_, json) = s.api_json("/v2/api/image-history");
+    assert_eq!(
+        (json["Response"][0]["Filename"].as_str(), json["Response"][0]["ImageType"].as_str()),
+        (Some(orphan), Some("SNAPSHOT"))
+    );
+    let (_, json) = s.api_json("/v2/api/image-history?imageType=SNAPSHOT&count=true");
+    assert_eq!(json["Response"], 2);
+}
+
+#[test]
 fn event_history_lists_image_saves() {
     let s = TestServer::start();
     s.take_frame(1);
