@@ -27,13 +27,19 @@ fn stxd(data: &Path, stx_port: u16, args: &[&str]) -> Child {
     child
 }
 
-fn get(port: u16, target: &str) -> String {
+/// The whole reply, bytes as they came.
+fn get_bytes(port: u16, target: &str) -> Vec<u8> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     s.write_all(format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
     let mut reply = Vec::new();
     s.read_to_end(&mut reply).unwrap();
-    String::from_utf8_lossy(&reply).into_owned()
+    reply
+}
+
+/// The whole reply as text, for status and message checks.
+fn get(port: u16, target: &str) -> String {
+    String::from_utf8_lossy(&get_bytes(port, target)).into_owned()
 }
 
 /// Takes a frame through the proxy and waits until the proxy's history holds `want`
@@ -70,10 +76,10 @@ fn proxy_process_in_front_of_a_camera_process_that_dies_and_comes_back() {
         "/api/ImagerGetSettings.cgi",
         "/api/Nope.cgi",
     ] {
-        assert_eq!(get(proxy_port, target), get(camera_port, target), "{target}");
+        assert_eq!(get_bytes(proxy_port, target), get_bytes(camera_port, target), "{target}");
     }
     frame_through(proxy_port, &proxy_data, 1);
-    assert_eq!(get(proxy_port, "/api/ImagerData.bin"), get(camera_port, "/api/ImagerData.bin"));
+    assert_eq!(get_bytes(proxy_port, "/api/ImagerData.bin"), get_bytes(camera_port, "/api/ImagerData.bin"));
 
     camera.kill().unwrap();
     camera.wait().unwrap();
@@ -87,7 +93,12 @@ fn proxy_process_in_front_of_a_camera_process_that_dies_and_comes_back() {
         Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
         assert!(child.wait().unwrap().success());
     }
-    // Both records survive the proxy's restart, each with its file.
+    // Both frames were recorded before the stop (a start-up repair would adopt a
+    // file without its record, so the restart alone could not tell), and both
+    // records survive the proxy's restart, each with its file.
+    let history = stx_history::History::open(&proxy_data).unwrap();
+    assert_eq!(history.count(None).unwrap(), 2);
+    drop(history);
     let mut proxy = stxd(&proxy_data, proxy_port, &["--camera", &camera_url]);
     let files = std::fs::read_dir(proxy_data.join("images")).unwrap().count();
     assert_eq!(files, 2);

@@ -169,11 +169,7 @@ impl TestServer {
     /// through the STX API, runs it through the pipeline, and returns how many images
     /// the history then holds.
     pub fn take_frame(&self, frame_type: u8) -> u64 {
-        self.ok("ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX=256&NumY=256&BinX=1&BinY=1");
-        self.ok(&format!("ImagerStartExposure.cgi?Duration=5&FrameType={frame_type}"));
-        self.advance(5.0);
-        self.advance_until("ImagerState.cgi", "0\r\n", 60.0);
-        self.drain()
+        self.take_frame_sized(frame_type, 256, 256)
     }
 
     /// Like [`take_frame`](Self::take_frame), with a `width`×`height` subframe (to
