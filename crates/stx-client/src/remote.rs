@@ -1,7 +1,6 @@
 //! A real camera on the network behind the `Camera` trait.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use stx_camera::{Camera, ErrorKind as CameraErrorKind, FinishedFrame, Frame, FrameMeta, Versions};
 use stx_protocol::{
@@ -19,14 +18,7 @@ use crate::error::{Error, ErrorKind};
 pub struct RemoteCamera {
     client: Client,
     ccds: Mutex<[Tracked; 3]>,
-    /// When `take_finished` last asked the camera.
-    last_finish_poll: Mutex<Option<Instant>>,
 }
-
-/// Least time between `take_finished`'s questions to the camera: a frame is noticed
-/// within half a second, and the camera's budget of 20 commands a second stays for the
-/// clients.
-const FINISH_POLL: Duration = Duration::from_millis(500);
 
 /// What the remote camera knows of one CCD's latest exposure.
 #[derive(Clone, Debug, Default)]
@@ -44,7 +36,7 @@ struct Tracked {
 impl RemoteCamera {
     /// The camera behind `client`.
     pub fn new(client: Client) -> RemoteCamera {
-        RemoteCamera { client, ccds: Mutex::new(Default::default()), last_finish_poll: Mutex::new(None) }
+        RemoteCamera { client, ccds: Mutex::new(Default::default()) }
     }
 
     /// The client, for calls the trait does not carry.
@@ -205,28 +197,16 @@ impl Camera for RemoteCamera {
 
     /// Imager frames only: the guiders' are not kept, and fetching them would double the
     /// camera's traffic while guiding. Asks the camera only while an exposure started
-    /// through us is under way, and at most every [`FINISH_POLL`].
+    /// through us is under way; how often is the caller's choice (each ask is a command
+    /// out of the camera's budget).
     fn take_finished(&self) -> Result<Vec<FinishedFrame>> {
         let tracked = self.tracked(Ccd::Imager);
         if !tracked.awaiting {
             return Ok(Vec::new());
         }
-        {
-            let mut last = self.last_finish_poll.lock().unwrap_or_else(|e| e.into_inner());
-            if last.is_some_and(|at| at.elapsed() < FINISH_POLL) {
-                return Ok(Vec::new());
-            }
-            *last = Some(Instant::now());
-        }
         // After a start through us ImageReady is 0 until that exposure's frame is read
-        // out (the camera clears it at the start), so 1 means our frame is there.
-        if !self.client.image_ready(Ccd::Imager)? {
-            return Ok(Vec::new());
-        }
-        let frame = match self.frame(Ccd::Imager)? {
-            Some(frame) => frame,
-            None => return Ok(Vec::new()),
-        };
+        // out (the camera clears it at the start), so a frame here is ours.
+        let Some(frame) = self.frame(Ccd::Imager)? else { return Ok(Vec::new()) };
         let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
         let t = &mut ccds[ccd_index(Ccd::Imager)];
         if t.count != tracked.count {

@@ -146,6 +146,31 @@ fn exposure_and_streaming_download_with_progress() {
 }
 
 #[test]
+fn remote_camera_reports_a_finished_frame_at_the_first_ask_after_it() {
+    use stx_camera::Camera as _;
+    let camera = Camera::start();
+    let remote = stx_client::RemoteCamera::new(camera.client());
+    set(remote.client(), Ccd::Imager, &[(SettingKey::NumX, 64.0), (SettingKey::NumY, 64.0)]).unwrap();
+    let request = ExposureRequest {
+        duration: ExposureDuration::from_secs(2.0).unwrap(),
+        frame_type: FrameType::Light,
+        date_time: None,
+    };
+    remote.start_exposure(Ccd::Imager, &request).unwrap();
+    assert!(remote.take_finished().unwrap().is_empty(), "still exposing");
+    for _ in 0..400 {
+        if remote.client().state(Ccd::Imager).unwrap() == CcdState::Idle {
+            break;
+        }
+        camera.clock.advance(0.25);
+    }
+    // Asked again at once (as a capture's drain does before its own start): no
+    // rate limit of the camera's own may hide the frame.
+    assert_eq!(remote.take_finished().unwrap().len(), 1);
+    assert!(remote.take_finished().unwrap().is_empty(), "reported once");
+}
+
+#[test]
 fn exposure_ending_in_state_5() {
     let camera = Camera::start();
     let client = camera.client();

@@ -35,6 +35,17 @@ impl Backend {
         Backend { camera: proxy.camera(), kind: Kind::Proxied(proxy) }
     }
 
+    /// How often the pipeline asks an idle camera for finished frames. The simulated
+    /// camera costs nothing to ask (and its state advances on each ask): every 100 ms.
+    /// A real camera answers about 20 commands a second in all: every 500 ms, so a
+    /// frame is noticed within half a second and the budget stays for the clients.
+    pub fn drain_interval(&self) -> Duration {
+        match &self.kind {
+            Kind::Simulated(_) => Duration::from_millis(100),
+            Kind::Proxied(_) => Duration::from_millis(500),
+        }
+    }
+
     /// Answers one STX request target. Blocking.
     pub fn answer(&self, target: &str) -> Reply {
         match &self.kind {

@@ -15,10 +15,6 @@ use tokio::sync::watch;
 
 use crate::v2::EventBus;
 
-/// How often the camera is asked for finished frames. A frame waits at most this long
-/// before it is measured; the simulated camera's state advances on each ask too.
-const DRAIN_INTERVAL: Duration = Duration::from_millis(100);
-
 /// Why a frame could not be kept.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -43,11 +39,18 @@ pub struct Pipeline {
     drain: Mutex<bool>,
     /// Whether the last ask failed: an outage is logged once, not ten times a second.
     camera_down: AtomicBool,
+    /// How long an idle camera is left alone between asks for finished frames.
+    drain_interval: Duration,
 }
 
 impl Pipeline {
     /// A pipeline from `camera` into `history`, announcing on `events`.
-    pub fn new(camera: Arc<dyn Camera>, history: Arc<History>, events: Arc<EventBus>) -> Pipeline {
+    pub fn new(
+        camera: Arc<dyn Camera>,
+        history: Arc<History>,
+        events: Arc<EventBus>,
+        drain_interval: Duration,
+    ) -> Pipeline {
         let run_id = Local::now().format("%Y%m%dT%H%M%S%.6f").to_string();
         Pipeline {
             camera,
@@ -56,13 +59,14 @@ impl Pipeline {
             run_id,
             drain: Mutex::new(false),
             camera_down: AtomicBool::new(false),
+            drain_interval,
         }
     }
 
     /// Drains the camera until `shutdown` turns true, then until nothing is left, so a
     /// frame finished before the stop is kept. After a drain that found frames it drains
-    /// again at once (frames may come faster than one a [`DRAIN_INTERVAL`]); only an idle
-    /// camera is left alone for a [`DRAIN_INTERVAL`].
+    /// again at once (frames may come faster than one a drain interval); only an idle
+    /// camera is left alone for the drain interval.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut stopping = false;
         loop {
@@ -75,7 +79,7 @@ impl Pipeline {
                 break;
             }
             stopping = tokio::select! {
-                _ = tokio::time::sleep(DRAIN_INTERVAL) => false,
+                _ = tokio::time::sleep(self.drain_interval) => false,
                 _ = shutdown.changed() => true,
             };
         }

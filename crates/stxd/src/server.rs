@@ -113,7 +113,12 @@ impl Stxd {
         });
         let history = Arc::new(open_history(config)?);
         let events = Arc::new(EventBus::default());
-        let pipeline = Arc::new(Pipeline::new(backend.camera.clone(), history.clone(), events.clone()));
+        let pipeline = Arc::new(Pipeline::new(
+            backend.camera.clone(),
+            history.clone(),
+            events.clone(),
+            backend.drain_interval(),
+        ));
         let stx_listener = bind(config.stx_listen).await?;
         let api_listener = bind(config.api_listen).await?;
         let stx_addr = local_addr(&stx_listener, config.stx_listen)?;

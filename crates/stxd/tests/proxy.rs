@@ -131,6 +131,18 @@ fn frames_land_in_the_proxys_history_and_downloads_match_the_camera() {
 }
 
 #[test]
+fn a_frame_finished_just_before_a_capture_is_kept() {
+    let camera = TestServer::start();
+    let proxy = TestServer::start_proxy(&url(camera.addr()));
+    take_frame_through(&proxy, &camera);
+    // At once, before the pipeline's next ask: the capture asks the camera first.
+    let (status, json) = proxy.api_json("/v2/api/equipment/camera/capture?duration=1&save=true");
+    assert_eq!(status, 200, "{json}");
+    let (_, json) = proxy.api_json("/v2/api/image-history?imageType=LIGHT&count=true");
+    assert_eq!(json["Response"], 1, "the light frame finished before the capture");
+}
+
+#[test]
 fn the_camera_sees_at_most_one_command_per_50_ms() {
     let camera = TestServer::start();
     let relay = Relay::start(camera.addr());
