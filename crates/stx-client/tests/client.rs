@@ -220,7 +220,10 @@ fn slow_answers_time_out_and_reads_are_retried() {
         },
     )
     .unwrap();
+    let asked = Instant::now();
     let e = impatient.state(Ccd::Imager).unwrap_err();
+    // Two 100 ms waits: the read was tried again once before giving up.
+    assert!(asked.elapsed() >= Duration::from_millis(200), "no retry: {:?}", asked.elapsed());
     assert!(matches!(e.kind(), ErrorKind::Timeout(_)), "{e}");
     assert_eq!(e.to_string(), "camera did not answer within 100ms");
     // A patient client gets its answer from the slow camera.

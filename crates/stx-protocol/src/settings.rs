@@ -235,6 +235,12 @@ impl SettingKey {
         key.readable_on(ccd).then_some(key)
     }
 
+    /// The key of that name (any case) that `ccd`'s set call takes.
+    pub fn for_set(name: &str, ccd: Ccd) -> Option<SettingKey> {
+        let key = SettingKey::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(name))?;
+        key.writable_on(ccd).then_some(key)
+    }
+
     /// Whether `ccd`'s get call lists this key (the spec's three tables, plus the
     /// imager's undocumented fan and overscan keys).
     pub fn readable_on(self, ccd: Ccd) -> bool {

@@ -24,9 +24,15 @@ pub(crate) fn get(base: &str, target: &str) -> Result<Box<RawValue>> {
     })?;
     let addr = client.addr().to_owned();
     let unreachable = |why: String| Failure::error(Status::Unreachable, why);
-    let answer = client
-        .forward(target)
-        .map_err(|e| unreachable(format!("cannot reach the image-history API at {addr}: {e}")))?;
+    // The client's texts speak of a camera and name the address: say why only.
+    let answer = client.forward(target).map_err(|e| {
+        let why = match e.kind() {
+            ErrorKind::Connect { source, .. } => source.to_string(),
+            ErrorKind::Timeout(limit) => format!("no answer within {limit:?}"),
+            _ => e.to_string(),
+        };
+        unreachable(format!("cannot reach the image-history API at {addr}: {why}"))
+    })?;
     let status = answer.status;
     let not_api = |why: &str| {
         unreachable(format!("unexpected answer from the image-history API at {addr} (HTTP {status}): {why}"))

@@ -124,17 +124,10 @@ fn parse_change(ccd: Ccd, text: &str) -> Result<SettingChange> {
     let (name, value) = text.split_once('=').ok_or_else(|| {
         Failure::usage(format!("invalid setting '{text}': expected KEY=VALUE, e.g. BinX=2"))
     })?;
-    let key = SettingKey::ALL
-        .into_iter()
-        .find(|k| k.name().eq_ignore_ascii_case(name.trim()) && k.writable_on(ccd))
-        .ok_or_else(|| {
-            let valid: Vec<&str> =
-                SET_ORDER.iter().filter(|k| k.writable_on(ccd)).map(|k| k.name()).collect();
-            Failure::usage(format!(
-                "unknown or read-only {ccd} setting '{name}'; settable: {}",
-                valid.join(", ")
-            ))
-        })?;
+    let key = SettingKey::for_set(name.trim(), ccd).ok_or_else(|| {
+        let valid: Vec<&str> = SET_ORDER.iter().filter(|k| k.writable_on(ccd)).map(|k| k.name()).collect();
+        Failure::usage(format!("unknown or read-only {ccd} setting '{name}'; settable: {}", valid.join(", ")))
+    })?;
     let number = value.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
         Failure::usage(format!("invalid value '{value}' for {}: expected a number", key.name()))
     })?;
