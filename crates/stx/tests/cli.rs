@@ -2,8 +2,7 @@
 //! in this test, on a clock running 1000 times fast (a 10 s exposure takes 10 ms). The
 //! CLI is another process, so a manual clock could not be advanced between its calls.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +11,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use stx_camera::ScaledClock;
+use stx_camera::sim::Faults;
+use stx_protocol::Ccd;
 use stxd::server::{Config, Stxd};
 
 /// A running stxd with its data directory, stopped on drop.
@@ -65,13 +66,9 @@ impl Server {
         serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("stx {args:?} --json: {e}: {out}"))
     }
 
-    /// Switches on a fault of the simulated camera (`/sim/faults/...`).
-    fn fault(&self, path: &str) {
-        let mut s = TcpStream::connect(self.stx_addr()).unwrap();
-        s.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).unwrap();
-        assert!(reply.starts_with("HTTP/1.0 200"), "{path}: {reply}");
+    /// The simulated camera's fault switches.
+    fn faults(&self) -> Faults {
+        self.stxd.as_ref().unwrap().backend().faults().unwrap()
     }
 
     /// A small readout window, so that frames render quickly.
@@ -253,7 +250,7 @@ fn expose_writes_raw_pixels_and_says_what_it_wrote() {
 fn expose_survives_a_dropped_download() {
     let s = Server::start();
     s.small_frame();
-    s.fault("/sim/faults/drop-download");
+    s.faults().drop_next_download();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("light.bin");
     let out = s.expose(&file);
@@ -297,7 +294,7 @@ fn expose_refuses_bad_input() {
 fn exposure_in_error_state_exits_5() {
     let s = Server::start();
     s.small_frame();
-    s.fault("/sim/faults/exposure-error?ccd=imager");
+    s.faults().fail_next_exposure(Ccd::Imager);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("x.fits");
     s.stx()
@@ -325,15 +322,9 @@ fn history_lists_exposed_frames() {
         dir.path().join("b.fits").to_str().unwrap(),
     ]);
 
-    // The server measures each frame after it is read out: wait for both records.
-    let mut records = Value::Null;
-    for _ in 0..600 {
-        records = s.json(&["history"]);
-        if records.as_array().unwrap().len() == 2 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // The server measures each frame after it is read out: both are, once drained.
+    s.stxd.as_ref().unwrap().pipeline().drain();
+    let records = s.json(&["history"]);
     let list = records.as_array().unwrap();
     assert_eq!(list.len(), 2, "{records}");
     assert_eq!((&list[0]["ImageType"], &list[1]["ImageType"]), (&"LIGHT".into(), &"DARK".into()));
@@ -410,7 +401,7 @@ fn filter_moves_and_names() {
         .code(2)
         .stderr("error: invalid filter name 'a name far too long': at most 16 printable ASCII characters\n");
 
-    s.fault("/sim/faults/filter-wheel?mode=absent");
+    s.faults().set_filter_wheel_absent(true);
     s.stx()
         .args(["filter", "3"])
         .assert()
@@ -485,7 +476,7 @@ fn cooler_regulates_and_waits() {
 #[test]
 fn cooler_that_misses_its_setpoint_exits_5() {
     let s = Server::start();
-    s.fault("/sim/faults/cooler-stuck?on=1");
+    s.faults().set_cooler_stuck(true);
     s.stx()
         .args(["cooler", "--setpoint", "-30", "--wait", "--timeout", "1"])
         .assert()
