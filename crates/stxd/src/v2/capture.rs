@@ -5,17 +5,18 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use stx_protocol::request::RawValue;
 use stx_protocol::{Ccd, ExposureDuration, ExposureRequest, FrameType};
 
-use super::V2State;
 use super::envelope::{self, ApiError};
+use super::{V2State, blocking, history_query};
 
 pub(crate) async fn capture(
     State(state): State<V2State>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = super::params(query);
-    let find = |name: &str| params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value);
+    let params = super::params(query)?;
+    let find = |name| history_query::find(&params, name);
     let bad_duration = || {
         ApiError::BadParameter(format!(
             "Invalid duration: expected seconds from {} to {}",
@@ -29,23 +30,25 @@ pub(crate) async fn capture(
         .and_then(|t| t.trim().parse::<f64>().ok())
         .and_then(ExposureDuration::from_secs)
         .ok_or_else(bad_duration)?;
-    if let Some(save) = find("save") {
-        let ok = save
-            .text()
-            .is_some_and(|t| ["true", "false", "1", "0"].iter().any(|v| t.eq_ignore_ascii_case(v)));
-        if !ok {
+    // Read only to be checked. Unlike the other flags, a bare `save` is refused: it must
+    // say true or false.
+    match find("save") {
+        Some(RawValue::Absent) => {
             return Err(ApiError::BadParameter("Invalid save: expected true or false".to_owned()));
         }
+        Some(save) => {
+            history_query::boolean(save, "save")?;
+        }
+        None => {}
     }
     let request = ExposureRequest { duration, frame_type: FrameType::Light, date_time: None };
-    let started = tokio::task::spawn_blocking(move || {
+    blocking("capture", move || {
         let camera = state.camera.clone();
-        state.pipeline.start_snapshot(|| camera.start_exposure(Ccd::Imager, &request))
+        state
+            .pipeline
+            .start_snapshot(|| camera.start_exposure(Ccd::Imager, &request))
+            .map_err(|e| ApiError::BadParameter(format!("Camera refused the exposure: {e}")))
     })
-    .await
-    .map_err(|_| ApiError::Internal)?;
-    match started {
-        Ok(()) => Ok(envelope::ok("Capture started")),
-        Err(e) => Err(ApiError::BadParameter(format!("Camera refused the exposure: {e}"))),
-    }
+    .await?;
+    Ok(envelope::ok("Capture started"))
 }

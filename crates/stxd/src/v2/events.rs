@@ -1,6 +1,7 @@
 //! Events the v2 API announces: pushed to every `/v2/socket` client and listed by
 //! `/v2/api/event-history`.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use axum::http::StatusCode;
@@ -31,12 +32,12 @@ pub(crate) struct EventEntry {
 #[derive(Debug)]
 pub struct EventBus {
     socket: broadcast::Sender<String>,
-    history: Mutex<Vec<EventEntry>>,
+    history: Mutex<VecDeque<EventEntry>>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
-        EventBus { socket: broadcast::channel(SOCKET_BACKLOG).0, history: Mutex::new(Vec::new()) }
+        EventBus { socket: broadcast::channel(SOCKET_BACKLOG).0, history: Mutex::new(VecDeque::new()) }
     }
 }
 
@@ -56,9 +57,9 @@ impl EventBus {
         let _ = self.socket.send(envelope_text(&message, "", StatusCode::OK, SOCKET));
         let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         if history.len() == HISTORY_KEPT {
-            history.remove(0);
+            history.pop_front();
         }
-        history.push(EventEntry {
+        history.push_back(EventEntry {
             event: "IMAGE-SAVE",
             time: Local::now().fixed_offset().to_rfc3339_opts(SecondsFormat::Millis, false),
         });
@@ -71,6 +72,6 @@ impl EventBus {
 
     /// The events so far, oldest first.
     pub(crate) fn history(&self) -> Vec<EventEntry> {
-        self.history.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.history.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
     }
 }

@@ -33,8 +33,8 @@ pub(crate) struct HistoryQuery {
 /// higher-precedence parameter makes moot: a typo should not pass silently.
 pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
     let image_type = image_type(params)?;
-    let count = find(params, "count").map(|v| boolean(v, "count")).transpose()?.unwrap_or(false);
-    let all = find(params, "all").map(|v| boolean(v, "all")).transpose()?.unwrap_or(false);
+    let count = flag(params, "count")?;
+    let all = flag(params, "all")?;
     let index = find(params, "index").map(|v| index(v.text())).transpose()?;
     let selection = if count {
         Selection::Count
@@ -73,6 +73,12 @@ pub(crate) fn index(text: Option<&str>) -> Result<u64, ApiError> {
     let n = text.and_then(|t| t.trim().parse::<i64>().ok());
     let n = n.ok_or_else(|| ApiError::BadParameter("Invalid index: expected an integer".to_owned()))?;
     u64::try_from(n).map_err(|_| ApiError::IndexOutOfRange)
+}
+
+/// The boolean parameter `name` (see [`boolean`]); false when not given. Shared with
+/// the image and capture endpoints.
+pub(super) fn flag(params: &[RawParam], name: &str) -> Result<bool, ApiError> {
+    find(params, name).map(|v| boolean(v, name)).transpose().map(Option::unwrap_or_default)
 }
 
 /// `true`/`false` in any case, `1`/`0`, or a bare name (true).

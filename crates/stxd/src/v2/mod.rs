@@ -12,6 +12,7 @@ mod stretch;
 
 pub use events::EventBus;
 
+use std::fmt::Display;
 use std::sync::Arc;
 
 use axum::Router;
@@ -21,7 +22,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use stx_history::History;
-use stx_protocol::request::RawRequest;
+use stx_protocol::request::{RawParam, RawRequest};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -100,41 +101,71 @@ async fn event_history(State(state): State<V2State>) -> Response {
     envelope::ok(state.events.history())
 }
 
-/// Query parameters read the STX way (same percent-decoding, bare names allowed).
-pub(crate) fn params(query: Option<String>) -> Vec<stx_protocol::request::RawParam> {
+/// Query parameters read the STX way (same percent-decoding, bare names allowed). A
+/// query too long to read is a bad request, not an empty one: answering it as "no
+/// parameters" would hand back the newest image to a request that asked for something
+/// else.
+pub(crate) fn params(query: Option<String>) -> Result<Vec<RawParam>, ApiError> {
     let target = format!("/?{}", query.unwrap_or_default());
-    RawRequest::parse(&target).map(|r| r.params).unwrap_or_default()
+    RawRequest::parse(&target).map(|r| r.params).map_err(|e| ApiError::BadParameter(e.to_string()))
+}
+
+/// Logs `e` under `context` and gives the client only `Internal`: anything that is our
+/// fault (a failed history lookup, an unreadable file, a panicked task).
+pub(super) fn internal(context: &str, e: impl Display) -> ApiError {
+    tracing::error!("{context}: {e}");
+    ApiError::Internal
+}
+
+/// Runs `work` where blocking is allowed (SQLite calls, file reads, image work, camera
+/// commands), off the async workers. A panic in `work` is logged under `context` and
+/// answered as `Internal`.
+pub(super) async fn blocking<T: Send + 'static>(
+    context: &'static str,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| internal(context, e))?
 }
 
 async fn image_history(
     State(state): State<V2State>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let query = history_query::parse(&params(query))?;
+    let query = history_query::parse(&params(query)?)?;
     let history = state.history.clone();
-    // SQLite calls block; keep them off the async workers.
-    tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
+    blocking("image history", move || {
         let filter = query.image_type;
-        let internal = |e: stx_history::Error| {
-            tracing::error!("image history: {e}");
-            ApiError::Internal
-        };
+        let failed = |e: stx_history::Error| internal("image history", e);
         Ok(match query.selection {
-            Selection::Count => envelope::ok(history.count(filter).map_err(internal)?),
+            Selection::Count => envelope::ok(history.count(filter).map_err(failed)?),
             Selection::All => {
-                let records = history.all(filter).map_err(internal)?;
+                let records = history.all(filter).map_err(failed)?;
                 envelope::ok(records.iter().map(RecordJson::from).collect::<Vec<_>>())
             }
             Selection::Index(i) => {
-                let record = history.get(i, filter).map_err(internal)?.ok_or(ApiError::IndexOutOfRange)?;
+                let record = history.get(i, filter).map_err(failed)?.ok_or(ApiError::IndexOutOfRange)?;
                 envelope::ok([RecordJson::from(&record)])
             }
             Selection::Newest => {
-                let record = history.newest(filter).map_err(internal)?.ok_or(ApiError::IndexOutOfRange)?;
+                let record = history.newest(filter).map_err(failed)?.ok_or(ApiError::IndexOutOfRange)?;
                 envelope::ok([RecordJson::from(&record)])
             }
         })
     })
     .await
-    .map_err(|_| ApiError::Internal)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_over_long_query_is_a_bad_request() {
+        let long = format!("imageType=DARK&x={}", "a".repeat(9000));
+        let expected = ApiError::BadParameter("Request URI longer than 8192 bytes.".to_owned());
+        assert_eq!(params(Some(long)), Err(expected));
+        assert_eq!(params(None), Ok(Vec::new()));
+        let got = params(Some("count&index=2".to_owned())).unwrap();
+        assert_eq!(got.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["count", "index"]);
+    }
 }

@@ -6,6 +6,10 @@
 //! optionally shrunk, and encoded as PNG or JPEG. Rows are shown in file order, first
 //! row at the top: the order the camera reads them out and the `.bin` download has.
 
+use std::fmt::Display;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
+
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
@@ -16,9 +20,8 @@ use image::{GrayImage, ImageEncoder};
 use stx_history::{History, ImageType};
 use stx_protocol::request::{RawParam, RawValue};
 
-use super::V2State;
 use super::envelope::{self, ApiError};
-use super::history_query;
+use super::{V2State, blocking, history_query, internal};
 
 /// Thumbnail width in pixels: enough for a gallery tile or a small display device,
 /// small enough that a 4096-pixel frame becomes a few-kilobyte JPEG.
@@ -30,10 +33,13 @@ const THUMBNAIL_QUALITY: u8 = 80;
 /// (640x480).
 const DEFAULT_RESIZE_WIDTH: u32 = 640;
 /// Accepted `quality` values (JPEG quality, 100 = best).
-const QUALITY_RANGE: std::ops::RangeInclusive<u8> = 1..=100;
+const QUALITY_RANGE: RangeInclusive<u8> = 1..=100;
 /// Accepted `scale` values: a preview is never larger than the frame, and a tenth of
 /// the smallest frame still shows something.
-const SCALE_RANGE: std::ops::RangeInclusive<f64> = 0.1..=1.0;
+const SCALE_RANGE: RangeInclusive<f64> = 0.1..=1.0;
+
+/// What the log says these endpoints' failures come from.
+const PREVIEW: &str = "image preview";
 
 /// How the preview is encoded.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,9 +78,9 @@ pub(crate) async fn image(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let index = path_index(index)?;
-    let query = parse(&super::params(query))?;
+    let query = parse(&super::params(query)?)?;
     let history = state.history.clone();
-    blocking(move || {
+    blocking(PREVIEW, move || {
         let fits = read_fits(&history, index, query.image_type)?;
         if query.raw_fits {
             return Ok(envelope::ok(BASE64.encode(&fits)));
@@ -93,9 +99,9 @@ pub(crate) async fn thumbnail(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let index = path_index(index)?;
-    let image_type = history_query::image_type(&super::params(query))?;
+    let image_type = history_query::image_type(&super::params(query)?)?;
     let history = state.history.clone();
-    blocking(move || {
+    blocking(PREVIEW, move || {
         let fits = read_fits(&history, index, image_type)?;
         let format = Format::Jpeg(THUMBNAIL_QUALITY);
         let bytes = render(&fits, Some(Resize::Width(THUMBNAIL_WIDTH)), format)?;
@@ -114,16 +120,15 @@ fn path_index(segment: Result<Path<String>, PathRejection>) -> Result<u64, ApiEr
 /// another makes moot (`size` without `resize`): a typo should not pass silently.
 fn parse(params: &[RawParam]) -> Result<PreviewQuery, ApiError> {
     let find = |name| history_query::find(params, name);
-    let flag =
-        |name| find(name).map(|v| history_query::boolean(v, name)).transpose().map(Option::unwrap_or_default);
+    let flag = |name| history_query::flag(params, name);
     let image_type = history_query::image_type(params)?;
     let format = match find("quality") {
         None => Format::Png,
-        Some(v) => Format::Jpeg(quality(v)?),
+        Some(v) => Format::Jpeg(ranged(v, QUALITY_RANGE, "quality", "an integer")?),
     };
     let resize = flag("resize")?;
     let size = find("size").map(size_width).transpose()?;
-    let scale = find("scale").map(scale).transpose()?;
+    let scale = find("scale").map(|v| ranged(v, SCALE_RANGE, "scale", "a number")).transpose()?;
     let stream = flag("stream")?;
     let raw_fits = flag("raw_fits")?;
     // `scale` wins over `size`: it is the more specific ask when a client sends both.
@@ -133,16 +138,22 @@ fn parse(params: &[RawParam]) -> Result<PreviewQuery, ApiError> {
     Ok(PreviewQuery { image_type, format, resize, stream, raw_fits })
 }
 
-fn quality(value: &RawValue) -> Result<u8, ApiError> {
-    value.text().and_then(|t| t.trim().parse::<u8>().ok()).filter(|q| QUALITY_RANGE.contains(q)).ok_or_else(
-        || {
-            ApiError::BadParameter(format!(
-                "Invalid quality: expected an integer from {} to {}",
-                QUALITY_RANGE.start(),
-                QUALITY_RANGE.end()
-            ))
-        },
-    )
+/// A number within `range`; otherwise `Invalid {name}: expected {kind} from {start} to
+/// {end}`.
+fn ranged<T: FromStr + PartialOrd + Display>(
+    value: &RawValue,
+    range: RangeInclusive<T>,
+    name: &str,
+    kind: &str,
+) -> Result<T, ApiError> {
+    match value.text().and_then(|t| t.trim().parse::<T>().ok()) {
+        Some(v) if range.contains(&v) => Ok(v),
+        _ => Err(ApiError::BadParameter(format!(
+            "Invalid {name}: expected {kind} from {} to {}",
+            range.start(),
+            range.end()
+        ))),
+    }
 }
 
 /// `WxH`, both positive integers in decimal digits; only the width is used (the
@@ -162,55 +173,21 @@ fn size_width(value: &RawValue) -> Result<u32, ApiError> {
     }
 }
 
-fn scale(value: &RawValue) -> Result<f64, ApiError> {
-    value.text().and_then(|t| t.trim().parse::<f64>().ok()).filter(|s| SCALE_RANGE.contains(s)).ok_or_else(
-        || {
-            ApiError::BadParameter(format!(
-                "Invalid scale: expected a number from {} to {}",
-                SCALE_RANGE.start(),
-                SCALE_RANGE.end()
-            ))
-        },
-    )
-}
-
-/// Runs `work` where blocking is allowed: SQLite lookups, file reads, and the decode,
-/// stretch, resize and encode of frames up to 16 megapixels.
-async fn blocking(
-    work: impl FnOnce() -> Result<Response, ApiError> + Send + 'static,
-) -> Result<Response, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        tracing::error!("image preview: {e}");
-        ApiError::Internal
-    })?
-}
-
 /// The FITS file of the `index`-th image among those of `image_type`.
 fn read_fits(history: &History, index: u64, image_type: Option<ImageType>) -> Result<Vec<u8>, ApiError> {
-    let record = history
-        .get(index, image_type)
-        .map_err(|e| {
-            tracing::error!("image preview: {e}");
-            ApiError::Internal
-        })?
-        .ok_or(ApiError::IndexOutOfRange)?;
+    let record =
+        history.get(index, image_type).map_err(|e| internal(PREVIEW, e))?.ok_or(ApiError::IndexOutOfRange)?;
     let path = history.path_of(&record);
-    std::fs::read(&path).map_err(|e| {
-        tracing::error!("image preview: cannot read {}: {e}", path.display());
-        ApiError::Internal
-    })
+    std::fs::read(&path).map_err(|e| internal(PREVIEW, format_args!("cannot read {}: {e}", path.display())))
 }
 
 /// The preview's encoded bytes. A file the history holds but we cannot decode is our
 /// fault (we wrote it), hence an internal error.
 fn render(fits: &[u8], resize: Option<Resize>, format: Format) -> Result<Vec<u8>, ApiError> {
-    let internal = |what: &str, e: &dyn std::fmt::Display| {
-        tracing::error!("image preview: {what}: {e}");
-        ApiError::Internal
-    };
-    let frame = stx_camera::fits_read::read(fits).map_err(|e| internal("cannot decode the FITS file", &e))?;
-    let grey = super::stretch::to_grey(&frame)
-        .ok_or_else(|| internal("frame", &"size does not match its pixels"))?;
+    let failed = |what: &str, e: &dyn Display| internal(PREVIEW, format_args!("{what}: {e}"));
+    let frame = stx_camera::fits_read::read(fits).map_err(|e| failed("cannot decode the FITS file", &e))?;
+    let grey =
+        super::stretch::to_grey(&frame).ok_or_else(|| failed("frame", &"size does not match its pixels"))?;
     let grey = shrink(grey, resize);
     let mut out = Vec::new();
     let (w, h) = grey.dimensions();
@@ -232,7 +209,7 @@ fn render(fits: &[u8], resize: Option<Resize>, format: Format) -> Result<Vec<u8>
             image::ExtendedColorType::L8,
         ),
     };
-    written.map_err(|e| internal("cannot encode", &e))?;
+    written.map_err(|e| failed("cannot encode", &e))?;
     Ok(out)
 }
 
