@@ -131,45 +131,39 @@ fn table_output_names_every_figure() {
     );
 }
 
+/// Runs `stx analyze` on `path`, plain and with `--json`: each must fail with exit
+/// code 1, print nothing on stdout and name the problem on stderr.
+fn check_error(path: impl AsRef<std::ffi::OsStr>, message: &str) {
+    for json in [false, true] {
+        let mut cmd = Command::cargo_bin("stx").unwrap();
+        cmd.arg("analyze").arg(&path);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.assert().code(1).stdout("").stderr(predicate::str::contains(message));
+    }
+}
+
 #[test]
 fn not_a_fits_file_is_an_error() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("bad.fits");
     std::fs::write(&path, b"this is not a FITS file at all").unwrap();
-    Command::cargo_bin("stx")
-        .unwrap()
-        .arg("analyze")
-        .arg(&path)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("bad.fits is not a usable FITS image: not a FITS file"));
+    check_error(&path, "bad.fits is not a usable FITS image: not a FITS file");
 }
 
 #[test]
 fn truncated_data_is_an_error() {
     let dir = TempDir::new().unwrap();
     let path = write_fits(&dir, "short.fits", &image_cards(16, 4000, 4000, &[]), &[0; 100]);
-    Command::cargo_bin("stx")
-        .unwrap()
-        .args(["analyze", "--json"])
-        .arg(&path)
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(predicate::str::contains("truncated"));
+    check_error(&path, "truncated");
 }
 
 #[test]
 fn unsupported_bitpix_is_an_error() {
     let dir = TempDir::new().unwrap();
     let path = write_fits(&dir, "i64.fits", &image_cards(64, 4, 4, &[]), &[0; 128]);
-    Command::cargo_bin("stx")
-        .unwrap()
-        .arg("analyze")
-        .arg(&path)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("unsupported BITPIX 64"));
+    check_error(&path, "unsupported BITPIX 64");
 }
 
 #[test]
@@ -179,13 +173,7 @@ fn data_cube_is_unsupported() {
     cards[2] = card("NAXIS", 3);
     cards.push(card("NAXIS3", 3));
     let path = write_fits(&dir, "cube.fits", &cards, &[0; 96]);
-    Command::cargo_bin("stx")
-        .unwrap()
-        .arg("analyze")
-        .arg(&path)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("only 2-D images are supported"));
+    check_error(&path, "only 2-D images are supported");
 }
 
 #[test]
@@ -193,21 +181,10 @@ fn nan_pixels_are_an_error() {
     let dir = TempDir::new().unwrap();
     let data: Vec<u8> = [1.0f32, f32::NAN, 3.0, 4.0].iter().flat_map(|x| x.to_be_bytes()).collect();
     let path = write_fits(&dir, "nan.fits", &image_cards(-32, 2, 2, &[]), &data);
-    Command::cargo_bin("stx")
-        .unwrap()
-        .arg("analyze")
-        .arg(&path)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("pixel 1 is not a finite number"));
+    check_error(&path, "pixel 1 is not a finite number");
 }
 
 #[test]
 fn missing_file_is_an_error() {
-    Command::cargo_bin("stx")
-        .unwrap()
-        .args(["analyze", "/nonexistent/frame.fits"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("cannot read /nonexistent/frame.fits"));
+    check_error("/nonexistent/frame.fits", "cannot read /nonexistent/frame.fits");
 }
