@@ -14,11 +14,12 @@
 //! Knobs (environment): `STXD_CRASH_SEED` (kill points), `STXD_CRASH_ROUNDS`,
 //! `STXD_CRASH_SCALE` and `STXD_FAST_SCALE` (simulated seconds per real second).
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::free_port;
 use serde_json::Value;
 
 const DEFAULT_SEED: u64 = 0x5354_5844_4352_5348;
@@ -57,40 +59,6 @@ impl Rng {
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// A port nothing listens on right now (another process may still take it before
-/// stxd binds it; [`Stxd::start`] then tries other ports).
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    listener.local_addr().unwrap().port()
-}
-
-/// A reply: status and body.
-struct Reply {
-    status: u16,
-    body: String,
-}
-
-/// One request on a fresh connection, read to the end (HTTP/1.0 closes; HTTP/1.1 asks
-/// to close).
-fn get(addr: SocketAddr, target: &str, http11: bool) -> std::io::Result<Reply> {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let request = if http11 {
-        format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
-    } else {
-        format!("GET {target} HTTP/1.0\r\n\r\n")
-    };
-    s.write_all(request.as_bytes())?;
-    let mut bytes = Vec::new();
-    s.read_to_end(&mut bytes)?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "incomplete reply"))?;
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    Ok(Reply { status, body: body.to_owned() })
 }
 
 /// A running stxd process on the shared data directory.
@@ -150,7 +118,8 @@ impl Stxd {
             }
             let stx_up = TcpStream::connect(self.stx).is_ok();
             if stx_up
-                && get(self.api, "/v2/api/image-history?count=true", true).is_ok_and(|r| r.status == 200)
+                && common::api_request(self.api, "GET", "/v2/api/image-history?count=true")
+                    .is_ok_and(|r| r.try_status() == Some(200))
             {
                 return true;
             }
@@ -161,10 +130,7 @@ impl Stxd {
 
     /// SIGTERM, the orderly stop, then reap; whether it exited with success.
     fn terminate(mut self) -> bool {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
-        assert!(sent.success(), "SIGTERM to stxd {pid}");
-        self.child.wait().expect("reap stxd").success()
+        common::terminate(&mut self.child).success()
     }
 
     /// SIGKILL (what `Child::kill` sends on Unix), then reap.
@@ -176,9 +142,10 @@ impl Stxd {
 
     /// The v2 API's JSON `Response` for `query`.
     fn history(&self, query: &str) -> Value {
-        let reply = get(self.api, &format!("/v2/api/image-history?{query}"), true).expect("v2 API answers");
-        assert_eq!(reply.status, 200, "image-history?{query}: {}", reply.body);
-        let json: Value = serde_json::from_str(&reply.body).expect("JSON");
+        let reply = common::api_request(self.api, "GET", &format!("/v2/api/image-history?{query}"))
+            .expect("v2 API answers");
+        assert_eq!(reply.status(), 200, "image-history?{query}: {}", reply.text());
+        let json: Value = serde_json::from_slice(reply.body()).expect("JSON");
         json["Response"].clone()
     }
 
@@ -220,11 +187,15 @@ struct ClientTally {
 /// Takes frames until the server stops answering: start, poll until ImageReady is 1,
 /// count it, start the next. Frame types cycle through LIGHT, LIGHT, FLAT, DARK, BIAS.
 fn client(stx: SocketAddr, tally: Arc<ClientTally>, stop: Arc<AtomicBool>) {
-    let call = |c: &str| get(stx, &format!("/api/{c}"), false);
+    // A call's status and body; `None` once the server is gone (the connection is
+    // refused, or the reply is cut short).
+    let call = |c: &str| {
+        let reply = common::get(stx, &format!("/api/{c}")).ok()?;
+        Some((reply.try_status()?, String::from_utf8_lossy(reply.body()).into_owned()))
+    };
     let set = "ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX=256&NumY=256&BinX=1&BinY=1";
-    match call(set) {
-        Ok(r) if r.status == 200 => {}
-        _ => return,
+    if call(set).is_none_or(|(status, _)| status != 200) {
+        return;
     }
     for frame_type in [1, 1, 3, 0, 2].into_iter().cycle() {
         if stop.load(Ordering::SeqCst) {
@@ -232,16 +203,16 @@ fn client(stx: SocketAddr, tally: Arc<ClientTally>, stop: Arc<AtomicBool>) {
         }
         tally.started.fetch_add(1, Ordering::SeqCst);
         match call(&format!("ImagerStartExposure.cgi?Duration=1&FrameType={frame_type}")) {
-            Ok(r) if r.status == 200 => {}
-            Ok(r) => panic!("ImagerStartExposure: {} {}", r.status, r.body),
-            Err(_) => return,
+            Some((200, _)) => {}
+            Some((status, body)) => panic!("ImagerStartExposure: {status} {body}"),
+            None => return,
         }
         loop {
             match call("ImagerImageReady.cgi") {
-                Ok(r) if r.status == 200 && r.body.trim() == "1" => break,
-                Ok(r) if r.status == 200 => thread::sleep(Duration::from_millis(1)),
-                Ok(r) => panic!("ImagerImageReady: {} {}", r.status, r.body),
-                Err(_) => return,
+                Some((200, body)) if body.trim() == "1" => break,
+                Some((200, _)) => thread::sleep(Duration::from_millis(1)),
+                Some((status, body)) => panic!("ImagerImageReady: {status} {body}"),
+                None => return,
             }
         }
         tally.finished.fetch_add(1, Ordering::SeqCst);

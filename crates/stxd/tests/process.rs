@@ -1,17 +1,11 @@
 //! The `stxd` binary as people run it: what it prints, its flags, a clean stop on
 //! SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+mod common;
 
-fn get(addr: &str, target: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    reply
-}
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
 
 #[test]
 fn prints_where_it_listens_takes_fault_flags_and_stops_on_sigterm() {
@@ -26,21 +20,19 @@ fn prints_where_it_listens_takes_fault_flags_and_stops_on_sigterm() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let addr = first
+    let addr: SocketAddr = first
         .strip_prefix("stxd: STX API on http://")
         .and_then(|rest| rest.split("/api/").next())
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
     assert!(first.ends_with("(simulated stx-16803)"), "{first}");
     assert!(lines.next().unwrap().unwrap().starts_with("stxd: image history on http://127.0.0.1:"));
     assert!(lines.next().unwrap().unwrap().starts_with("stxd: data in "));
 
-    let reply = get(&addr, "/api/ChangeFilter.cgi?NewPosition=1");
-    assert!(reply.ends_with("0x8000100c\r\nFilter Selector not found.\r\n"), "{reply}");
+    let reply = common::get(addr, "/api/ChangeFilter.cgi?NewPosition=1").unwrap().text();
+    assert_eq!(reply, "0x8000100c\r\nFilter Selector not found.\r\n");
 
-    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(term.success());
-    let status = child.wait().unwrap();
+    let status = common::terminate(&mut child);
     assert!(status.success(), "a clean stop exits 0: {status}");
     assert_eq!(lines.next().unwrap().unwrap(), "stxd: stopping");
 }

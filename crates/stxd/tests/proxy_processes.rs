@@ -1,20 +1,20 @@
 //! Proxy mode with two real `stxd` processes: one simulating the camera, one with
 //! `--camera` in front of it. The camera process is killed and started again.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use common::{free_port, get};
 
 /// Starts `stxd` with `args` and waits for its first line (it is listening then).
-fn stxd(data: &Path, stx_port: u16, args: &[&str]) -> Child {
+fn stxd(data: &Path, stx: SocketAddr, args: &[&str]) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stxd"))
-        .args(["--stx-listen", &format!("127.0.0.1:{stx_port}"), "--api-listen", "127.0.0.1:0", "--data-dir"])
+        .args(["--stx-listen", &stx.to_string(), "--api-listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .args(args)
         .stdout(Stdio::piped())
@@ -28,26 +28,18 @@ fn stxd(data: &Path, stx_port: u16, args: &[&str]) -> Child {
 }
 
 /// The whole reply, bytes as they came.
-fn get_bytes(port: u16, target: &str) -> Vec<u8> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    s.write_all(format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
-    let mut reply = Vec::new();
-    s.read_to_end(&mut reply).unwrap();
-    reply
-}
-
-/// The whole reply as text, for status and message checks.
-fn get(port: u16, target: &str) -> String {
-    String::from_utf8_lossy(&get_bytes(port, target)).into_owned()
+fn get_bytes(addr: SocketAddr, target: &str) -> Vec<u8> {
+    get(addr, target).unwrap().bytes
 }
 
 /// Takes a frame through the proxy and waits until the proxy's history holds `want`
 /// images (the history's files are counted on disk: one per record).
-fn frame_through(proxy: u16, proxy_data: &Path, want: usize) {
-    assert!(get(proxy, "/api/ImagerSetSettings.cgi?NumX=128&NumY=128").starts_with("HTTP/1.0 200"));
-    let started = get(proxy, "/api/ImagerStartExposure.cgi?Duration=1&FrameType=1");
-    assert!(started.starts_with("HTTP/1.0 200"), "{started}");
+fn frame_through(proxy: SocketAddr, proxy_data: &Path, want: usize) {
+    for call in ["ImagerSetSettings.cgi?NumX=128&NumY=128", "ImagerStartExposure.cgi?Duration=1&FrameType=1"]
+    {
+        let reply = get(proxy, &format!("/api/{call}")).unwrap();
+        assert_eq!(reply.status(), 200, "{call} → {}", reply.text());
+    }
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let images = std::fs::read_dir(proxy_data.join("images")).map_or(0, |d| {
@@ -65,33 +57,33 @@ fn frame_through(proxy: u16, proxy_data: &Path, want: usize) {
 fn proxy_process_in_front_of_a_camera_process_that_dies_and_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let (camera_data, proxy_data) = (dir.path().join("camera"), dir.path().join("proxy"));
-    let (camera_port, proxy_port) = (free_port(), free_port());
+    let at = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+    let (camera_stx, proxy_stx) = (at(free_port()), at(free_port()));
     // 1000 simulated seconds a second: the 1 s exposure and its readout take a few ms.
-    let mut camera = stxd(&camera_data, camera_port, &["--time-scale", "1000"]);
-    let camera_url = format!("http://127.0.0.1:{camera_port}");
-    let mut proxy = stxd(&proxy_data, proxy_port, &["--camera", &camera_url]);
+    let mut camera = stxd(&camera_data, camera_stx, &["--time-scale", "1000"]);
+    let camera_url = format!("http://{camera_stx}");
+    let mut proxy = stxd(&proxy_data, proxy_stx, &["--camera", &camera_url]);
 
     for target in [
         "/api/ImagerGetSettings.cgi?MaxADU&MaxBinX&PixelSizeX",
         "/api/ImagerGetSettings.cgi",
         "/api/Nope.cgi",
     ] {
-        assert_eq!(get_bytes(proxy_port, target), get_bytes(camera_port, target), "{target}");
+        assert_eq!(get_bytes(proxy_stx, target), get_bytes(camera_stx, target), "{target}");
     }
-    frame_through(proxy_port, &proxy_data, 1);
-    assert_eq!(get_bytes(proxy_port, "/api/ImagerData.bin"), get_bytes(camera_port, "/api/ImagerData.bin"));
+    frame_through(proxy_stx, &proxy_data, 1);
+    assert_eq!(get_bytes(proxy_stx, "/api/ImagerData.bin"), get_bytes(camera_stx, "/api/ImagerData.bin"));
 
     camera.kill().unwrap();
     camera.wait().unwrap();
-    let down = get(proxy_port, "/api/ImagerState.cgi");
-    assert!(down.starts_with("HTTP/1.0 400") && down.contains("Camera unreachable"), "{down}");
+    let down = get(proxy_stx, "/api/ImagerState.cgi").unwrap();
+    assert!(down.status() == 400 && down.text().contains("Camera unreachable"), "{}", down.text());
 
-    let mut camera = stxd(&camera_data, camera_port, &["--time-scale", "1000"]);
-    frame_through(proxy_port, &proxy_data, 2);
+    let mut camera = stxd(&camera_data, camera_stx, &["--time-scale", "1000"]);
+    frame_through(proxy_stx, &proxy_data, 2);
 
     for child in [&mut camera, &mut proxy] {
-        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        assert!(child.wait().unwrap().success());
+        assert!(common::terminate(child).success());
     }
     // Both frames were recorded before the stop (a start-up repair would adopt a
     // file without its record, so the restart alone could not tell), and both
@@ -99,7 +91,7 @@ fn proxy_process_in_front_of_a_camera_process_that_dies_and_comes_back() {
     let history = stx_history::History::open(&proxy_data).unwrap();
     assert_eq!(history.count(None).unwrap(), 2);
     drop(history);
-    let mut proxy = stxd(&proxy_data, proxy_port, &["--camera", &camera_url]);
+    let mut proxy = stxd(&proxy_data, proxy_stx, &["--camera", &camera_url]);
     let files = std::fs::read_dir(proxy_data.join("images")).unwrap().count();
     assert_eq!(files, 2);
     proxy.kill().unwrap();

@@ -1,11 +1,13 @@
-//! The harness: a real stxd on a loopback port, a manual clock, raw TCP.
+//! The harness: a real stxd on a loopback port, a manual clock, raw TCP. The free
+//! functions also serve the tests that run the `stxd` binary as a process.
 
 // Each test binary uses a different part of the harness, and `pub` here means "for the
 // test files", which the lint cannot see through `mod common`.
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,7 +37,14 @@ impl RawReply {
 
     /// The status code.
     pub fn status(&self) -> u16 {
-        self.status_line().split(' ').nth(1).unwrap().parse().unwrap()
+        self.try_status().expect("a complete head with a status code")
+    }
+
+    /// The status code, or `None` for a reply cut short before the end of its head
+    /// (what a client sees when the server dies while answering).
+    pub fn try_status(&self) -> Option<u16> {
+        let end = self.bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+        std::str::from_utf8(&self.bytes[..end]).ok()?.split(' ').nth(1)?.parse().ok()
     }
 
     /// A header's value (name matched case-insensitively).
@@ -60,6 +69,44 @@ impl RawReply {
     fn head_end(&self) -> usize {
         self.bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head")
     }
+}
+
+/// A loopback port nothing listens on right now (another process may still take it
+/// before the server binds it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Sends `request` on a fresh connection to `addr` and reads until the server closes.
+pub fn exchange(addr: SocketAddr, request: &[u8]) -> io::Result<RawReply> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    s.write_all(request)?;
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes)?;
+    Ok(RawReply { bytes })
+}
+
+/// `GET target HTTP/1.0` to the STX API at `addr`, as the spec's examples do.
+pub fn get(addr: SocketAddr, target: &str) -> io::Result<RawReply> {
+    exchange(addr, format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes())
+}
+
+/// `method path` to the v2 API at `addr`, as a dashboard in a browser sends it:
+/// HTTP/1.1 with an `Origin`, closing.
+pub fn api_request(addr: SocketAddr, method: &str, path: &str) -> io::Result<RawReply> {
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://dash.example\r\nConnection: close\r\n\r\n"
+    );
+    exchange(addr, request.as_bytes())
+}
+
+/// Stops a `stxd` process the orderly way (SIGTERM) and reaps it.
+pub fn terminate(child: &mut Child) -> ExitStatus {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(sent.success(), "SIGTERM to stxd {pid}");
+    child.wait().expect("reap stxd")
 }
 
 impl TestServer {
@@ -108,17 +155,12 @@ impl TestServer {
 
     /// Sends raw bytes, reads until the server closes.
     pub fn raw(&self, request: &[u8]) -> RawReply {
-        let mut s = TcpStream::connect(self.addr()).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        s.write_all(request).unwrap();
-        let mut bytes = Vec::new();
-        s.read_to_end(&mut bytes).unwrap();
-        RawReply { bytes }
+        exchange(self.addr(), request).unwrap()
     }
 
     /// `GET target HTTP/1.0`, as the spec's examples do.
     pub fn get(&self, target: &str) -> RawReply {
-        self.raw(format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes())
+        get(self.addr(), target).unwrap()
     }
 
     /// GET `/api/<call>` and return (status, body text).
@@ -147,16 +189,7 @@ impl TestServer {
 
     /// Any method on the v2 API port.
     pub fn api_request(&self, method: &str, path: &str) -> RawReply {
-        let addr = self.stxd.as_ref().unwrap().api_addr();
-        let mut s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://dash.example\r\nConnection: close\r\n\r\n"
-        );
-        s.write_all(request.as_bytes()).unwrap();
-        let mut bytes = Vec::new();
-        s.read_to_end(&mut bytes).unwrap();
-        RawReply { bytes }
+        api_request(self.stxd.as_ref().unwrap().api_addr(), method, path).unwrap()
     }
 
     /// The v2 reply's JSON.
