@@ -130,6 +130,7 @@ impl Stxd {
             events,
             pipeline: pipeline.clone(),
             camera: backend.camera.clone(),
+            thumbnails: Arc::default(),
         };
         let fronts = vec![
             tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), fronts_stop.clone())),

@@ -175,6 +175,23 @@ fn thumbnail_is_a_small_jpeg() {
 }
 
 #[test]
+fn a_thumbnail_is_made_once_per_file() {
+    let s = TestServer::start();
+    assert_eq!(s.take_frame_sized(1, 512, 256), 1);
+    let thumb = streamed(&s, "/v2/api/image/thumbnail/0", "image/jpeg");
+    let stored: Vec<_> = std::fs::read_dir(s.dir.path().join("images")).unwrap().flatten().collect();
+    assert_eq!(stored.len(), 1);
+    std::fs::remove_file(stored[0].path()).unwrap();
+    // The file is gone, so only a kept thumbnail can answer; a preview cannot.
+    assert_eq!(streamed(&s, "/v2/api/image/thumbnail/0", "image/jpeg").body(), thumb.body());
+    assert_eq!(failure(&s, "/v2/api/image/0").0, 500);
+    // Kept by file, not by index: the next frame's index 1 is a thumbnail of its own.
+    assert_eq!(s.take_frame_sized(1, 256, 256), 2);
+    let next = streamed(&s, "/v2/api/image/thumbnail/1", "image/jpeg");
+    assert_eq!((dimensions(thumb.body()), dimensions(next.body())), ((256, 128), (256, 256)));
+}
+
+#[test]
 fn bad_parameters_are_named() {
     let s = server_with_light();
     for (query, parameter) in [

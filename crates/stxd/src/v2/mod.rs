@@ -9,8 +9,10 @@ mod preview;
 mod record_json;
 mod socket;
 mod stretch;
+mod thumbnails;
 
 pub use events::EventBus;
+pub use thumbnails::ThumbnailCache;
 
 use std::fmt::Display;
 use std::sync::Arc;
@@ -41,6 +43,8 @@ pub struct V2State {
     pub pipeline: Arc<crate::pipeline::Pipeline>,
     /// The camera.
     pub camera: Arc<dyn stx_camera::Camera>,
+    /// Thumbnails already made.
+    pub thumbnails: Arc<ThumbnailCache>,
 }
 
 /// The v2 routes.

@@ -5,6 +5,7 @@
 //! of `imageType`), read back from its FITS file, auto-stretched (see [`stretch`]),
 //! optionally shrunk, and encoded as PNG or JPEG. Rows are shown in file order, first
 //! row at the top: the order the camera reads them out and the `.bin` download has.
+//! Thumbnails are kept once made (see [`ThumbnailCache`](super::ThumbnailCache)).
 
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -17,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use image::{GrayImage, ImageEncoder};
-use stx_history::{History, ImageType};
+use stx_history::{History, ImageRecord, ImageType};
 use stx_protocol::request::{RawParam, RawValue};
 
 use super::envelope::{self, ApiError};
@@ -81,7 +82,7 @@ pub(crate) async fn image(
     let query = parse(&super::params(query)?)?;
     let history = state.history.clone();
     blocking(PREVIEW, move || {
-        let fits = read_fits(&history, index, query.image_type)?;
+        let fits = read_fits(&history, &find(&history, index, query.image_type)?)?;
         if query.raw_fits {
             return Ok(envelope::ok(BASE64.encode(&fits)));
         }
@@ -100,11 +101,15 @@ pub(crate) async fn thumbnail(
 ) -> Result<Response, ApiError> {
     let index = path_index(index)?;
     let image_type = history_query::image_type(&super::params(query)?)?;
-    let history = state.history.clone();
+    let (history, thumbnails) = (state.history.clone(), state.thumbnails.clone());
+    let format = Format::Jpeg(THUMBNAIL_QUALITY);
     blocking(PREVIEW, move || {
-        let fits = read_fits(&history, index, image_type)?;
-        let format = Format::Jpeg(THUMBNAIL_QUALITY);
-        let bytes = render(&fits, Some(Resize::Width(THUMBNAIL_WIDTH)), format)?;
+        let record = find(&history, index, image_type)?;
+        if let Some(bytes) = thumbnails.get(&record.filename) {
+            return Ok(stream(bytes, format));
+        }
+        let bytes = render(&read_fits(&history, &record)?, Some(Resize::Width(THUMBNAIL_WIDTH)), format)?;
+        thumbnails.insert(&record.filename, bytes.clone());
         Ok(stream(bytes, format))
     })
     .await
@@ -173,11 +178,14 @@ fn size_width(value: &RawValue) -> Result<u32, ApiError> {
     }
 }
 
-/// The FITS file of the `index`-th image among those of `image_type`.
-fn read_fits(history: &History, index: u64, image_type: Option<ImageType>) -> Result<Vec<u8>, ApiError> {
-    let record =
-        history.get(index, image_type).map_err(|e| internal(PREVIEW, e))?.ok_or(ApiError::IndexOutOfRange)?;
-    let path = history.path_of(&record);
+/// The record of the `index`-th image among those of `image_type`.
+fn find(history: &History, index: u64, image_type: Option<ImageType>) -> Result<ImageRecord, ApiError> {
+    history.get(index, image_type).map_err(|e| internal(PREVIEW, e))?.ok_or(ApiError::IndexOutOfRange)
+}
+
+/// The record's FITS file.
+fn read_fits(history: &History, record: &ImageRecord) -> Result<Vec<u8>, ApiError> {
+    let path = history.path_of(record);
     std::fs::read(&path).map_err(|e| internal(PREVIEW, format_args!("cannot read {}: {e}", path.display())))
 }
 
