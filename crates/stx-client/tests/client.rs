@@ -32,6 +32,7 @@ impl Camera {
             model: "stx-16803".to_owned(),
             seed: 3,
             camera: None,
+            faults: Vec::new(),
         };
         let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).unwrap();
         Camera { stxd: Some(stxd), clock, runtime, _dir: dir }

@@ -34,6 +34,7 @@ impl Server {
             model: "stx-16803".to_owned(),
             seed: 7,
             camera: None,
+            faults: Vec::new(),
         };
         let clock = Arc::new(ScaledClock::new(1000.0));
         let stxd = runtime.block_on(Stxd::start(&config, clock)).expect("stxd starts");

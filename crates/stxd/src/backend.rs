@@ -62,12 +62,6 @@ impl Backend {
         }
     }
 
-    /// Sets a fault from a `--fault NAME[=VALUE]` flag (names and values as the
-    /// `/sim/faults/NAME` paths); the error says what is wrong with the flag.
-    pub fn apply_fault_flag(&self, flag: &str) -> Result<(), String> {
-        crate::sim_control::apply_flag(self, flag)
-    }
-
     /// How long to hold each STX answer (the "slow answers" fault).
     pub(crate) fn answer_delay(&self) -> Option<Duration> {
         self.faults().map(|f| f.answer_delay()).filter(|d| !d.is_zero())

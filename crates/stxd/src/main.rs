@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use stx_camera::ScaledClock;
-use stxd::server::{Config, DEFAULT_SEED, Stxd};
+use stxd::server::{Config, DEFAULT_SEED, StartFault, Stxd};
 
 /// The STX camera server: the SBIG STX HTTP Camera API in front of a simulated STX camera.
 #[derive(Parser, Debug)]
@@ -36,7 +36,7 @@ struct Args {
     /// exposure-error[=imager|guider|extguider], filter-wheel=absent|failing,
     /// cooler-stuck, slow=MS, drop-download. Repeat for several.
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
-    faults: Vec<String>,
+    faults: Vec<StartFault>,
     /// Simulated seconds per real second (60: a 60 s exposure takes one second).
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     time_scale: f64,
@@ -65,12 +65,10 @@ async fn main() -> anyhow::Result<()> {
         model: args.model,
         seed: args.seed,
         camera: args.camera,
+        faults: args.faults,
     };
     let clock = Arc::new(ScaledClock::new(args.time_scale));
     let server = Stxd::start(&config, clock).await.context("stxd could not start")?;
-    for fault in &args.faults {
-        server.backend().apply_fault_flag(fault).map_err(anyhow::Error::msg).context("bad --fault")?;
-    }
     match &config.camera {
         Some(url) => {
             println!("stxd: STX API on http://{}/api/ (proxy for the camera at {url})", server.stx_addr())

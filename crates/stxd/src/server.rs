@@ -19,6 +19,8 @@ use crate::pipeline::Pipeline;
 use crate::proxy::Proxy;
 use crate::v2::{EventBus, V2State};
 
+pub use crate::sim_control::StartFault;
+
 /// The seed a new user gets: fixed, so two runs show the same sky.
 pub const DEFAULT_SEED: u64 = 16803;
 
@@ -37,6 +39,8 @@ pub struct Config {
     pub seed: u64,
     /// A real camera to front (`http://HOST[:PORT]`) instead of the simulated one.
     pub camera: Option<String>,
+    /// Faults the simulated camera starts with, in force before the first request.
+    pub faults: Vec<StartFault>,
 }
 
 /// Why stxd could not start.
@@ -71,6 +75,9 @@ pub enum StartError {
     /// The image history could not be opened or repaired.
     #[error("image history: {0}")]
     History(#[from] stx_history::Error),
+    /// Start-up faults were asked of a real camera.
+    #[error("faults can be set on the simulated camera only, not with a real camera")]
+    FaultsNeedSimulator,
 }
 
 /// A running stxd.
@@ -111,6 +118,12 @@ impl Stxd {
                 Backend::simulated(Arc::new(sim))
             }
         });
+        if !config.faults.is_empty() {
+            let faults = backend.faults().ok_or(StartError::FaultsNeedSimulator)?;
+            for fault in &config.faults {
+                crate::sim_control::apply_start_fault(&faults, fault);
+            }
+        }
         let history = Arc::new(open_history(config)?);
         let events = Arc::new(EventBus::default());
         let pipeline = Arc::new(Pipeline::new(

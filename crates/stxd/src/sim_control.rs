@@ -11,6 +11,8 @@
 //! | `/sim/faults/drop-download` | the next `.bin`/`.FIT` download is cut off halfway |
 //! | `/sim/faults/clear` | all of the above off |
 
+use std::str::FromStr;
+
 use stx_camera::sim::Faults;
 use stx_protocol::Ccd;
 use stx_protocol::reply::Reply;
@@ -50,25 +52,36 @@ const FLAG_PARAMS: [(&str, &str); 5] = [
     ("drop-download", ""),
 ];
 
-/// Applies a `--fault NAME[=VALUE]` flag at start-up: the same faults, names and values
-/// as the `/sim/faults/NAME?PARAM=VALUE` paths.
-pub(crate) fn apply_flag(backend: &Backend, flag: &str) -> Result<(), String> {
-    let (name, value) = flag.split_once('=').map_or((flag, None), |(n, v)| (n, Some(v)));
-    let Some((_, param)) = FLAG_PARAMS.iter().find(|(n, _)| *n == name) else {
-        let names: Vec<&str> = FLAG_PARAMS.iter().map(|(n, _)| *n).collect();
-        return Err(format!("unknown fault '{name}': one of {}", names.join(", ")));
-    };
-    let target = match value {
-        Some(v) if !param.is_empty() => format!("/sim/faults/{name}?{param}={v}"),
-        Some(_) => return Err(format!("fault '{name}' takes no value")),
-        None => format!("/sim/faults/{name}"),
-    };
-    let raw = RawRequest::parse(&target).map_err(|e| e.to_string())?;
-    let action = parse(&raw)
-        .map_err(|reply| format!("--fault {flag}: {}", String::from_utf8_lossy(&reply.body).trim_end()))?;
-    let faults = backend.faults().ok_or("--fault needs the simulated camera, not --camera")?;
-    apply(&faults, &action);
-    Ok(())
+/// A fault the simulated camera starts with: a `--fault NAME[=VALUE]` flag, read. The
+/// same faults, names and values as the `/sim/faults/NAME?PARAM=VALUE` paths.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartFault(SimAction);
+
+impl FromStr for StartFault {
+    /// What is wrong with the flag.
+    type Err = String;
+
+    fn from_str(flag: &str) -> Result<StartFault, String> {
+        let (name, value) = flag.split_once('=').map_or((flag, None), |(n, v)| (n, Some(v)));
+        let Some((_, param)) = FLAG_PARAMS.iter().find(|(n, _)| *n == name) else {
+            let names: Vec<&str> = FLAG_PARAMS.iter().map(|(n, _)| *n).collect();
+            return Err(format!("unknown fault '{name}': one of {}", names.join(", ")));
+        };
+        let target = match value {
+            Some(v) if !param.is_empty() => format!("/sim/faults/{name}?{param}={v}"),
+            Some(_) => return Err(format!("fault '{name}' takes no value")),
+            None => format!("/sim/faults/{name}"),
+        };
+        let raw = RawRequest::parse(&target).map_err(|e| e.to_string())?;
+        let action =
+            parse(&raw).map_err(|reply| String::from_utf8_lossy(&reply.body).trim_end().to_owned())?;
+        Ok(StartFault(action))
+    }
+}
+
+/// Puts a start-up fault in force.
+pub(crate) fn apply_start_fault(faults: &Faults, fault: &StartFault) {
+    apply(faults, &fault.0);
 }
 
 /// Answers a `/sim/…` target; `None` if the target is not one (it is then an STX call).
@@ -195,36 +208,27 @@ mod tests {
         check("/sim/nothing", "404 Not Found");
     }
 
+    /// A flag reads as its `/sim/faults` path does, or fails saying why.
+    fn check_flag(flag: &str, expect: &str) {
+        let got = match flag.parse::<StartFault>() {
+            Ok(StartFault(action)) => format!("{action:?}"),
+            Err(why) => why,
+        };
+        assert_eq!(got, expect, "{flag}");
+    }
+
     #[test]
     fn flags_name_the_same_faults() {
-        let camera = stx_camera::sim::SimCamera::new(stx_camera::sim::SimConfig {
-            preset: stx_camera::preset::ModelPreset::resolve("stx-16803").unwrap(),
-            seed: 1,
-            data_dir: None,
-            clock: std::sync::Arc::new(stx_camera::ManualClock::new()),
-        })
-        .unwrap();
-        let backend = Backend::simulated(std::sync::Arc::new(camera));
-        for ok in
-            ["filter-wheel=absent", "cooler-stuck", "slow=250", "exposure-error=guider", "drop-download"]
-        {
-            apply_flag(&backend, ok).unwrap();
-        }
-        let f = backend.faults().unwrap().active();
-        assert!(f.filter_wheel_absent && f.cooler_stuck && f.drop_next_download);
-        assert_eq!(f.answer_delay, std::time::Duration::from_millis(250));
-        assert_eq!(f.fail_next_exposure, [Ccd::Guider]);
-        assert_eq!(
-            apply_flag(&backend, "explode").unwrap_err(),
-            "unknown fault 'explode': one of exposure-error, filter-wheel, cooler-stuck, slow, drop-download"
+        check_flag("filter-wheel=absent", "FilterWheel(Absent)");
+        check_flag("cooler-stuck", "CoolerStuck(true)");
+        check_flag("slow=250", "Slow(250ms)");
+        check_flag("exposure-error=guider", "ExposureError(Guider)");
+        check_flag("drop-download", "DropDownload");
+        check_flag(
+            "explode",
+            "unknown fault 'explode': one of exposure-error, filter-wheel, cooler-stuck, slow, drop-download",
         );
-        assert_eq!(
-            apply_flag(&backend, "filter-wheel=sideways").unwrap_err(),
-            "--fault filter-wheel=sideways: mode must be ok, absent or failing."
-        );
-        assert_eq!(
-            apply_flag(&backend, "drop-download=1").unwrap_err(),
-            "fault 'drop-download' takes no value"
-        );
+        check_flag("filter-wheel=sideways", "mode must be ok, absent or failing.");
+        check_flag("drop-download=1", "fault 'drop-download' takes no value");
     }
 }

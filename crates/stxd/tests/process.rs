@@ -40,22 +40,28 @@ fn prints_where_it_listens_takes_fault_flags_and_stops_on_sigterm() {
 #[test]
 fn bad_flags_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stxd"))
-        .args([
-            "--stx-listen",
-            "127.0.0.1:0",
-            "--api-listen",
-            "127.0.0.1:0",
-            "--fault",
-            "explode",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let data = dir.path().join("data");
+    let stxd = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stxd"))
+            .args(["--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A bad fault is a bad flag: refused before anything starts.
+    let out = stxd(&["--fault", "explode"]);
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown fault 'explode'"), "{err}");
+    let err = String::from_utf8_lossy(&stxd(&["--fault", "slow=-5"]).stderr).into_owned();
+    assert!(err.contains("ms must be a whole number of milliseconds"), "{err}");
+    assert!(!data.exists(), "nothing started, nothing written");
+    // A real camera cannot be told to fail.
+    let out = stxd(&["--camera", "http://127.0.0.1:9", "--fault", "slow=10"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("faults can be set on the simulated camera only"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--model", "stx-99999"]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

@@ -137,6 +137,7 @@ impl TestServer {
             model: "stx-16803".to_owned(),
             seed: 7,
             camera: camera.map(str::to_owned),
+            faults: Vec::new(),
         };
         let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).expect("stxd starts");
         TestServer { stxd: Some(stxd), clock, dir, runtime }
