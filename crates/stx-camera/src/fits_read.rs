@@ -194,29 +194,55 @@ fn card_value(field: &str) -> String {
 }
 
 /// Decodes big-endian data into physical values: u16 when the data are integers that
-/// all fit, f32 otherwise.
+/// all fit (every camera frame), f32 otherwise. Each value goes straight from its bytes
+/// to its type: a 4096² frame is 32 MB, and wide intermediates would make it hundreds.
 fn decode(data: &[u8], bitpix: i64, bzero: f64, bscale: f64) -> Pixels {
-    let raw: Vec<f64> = match bitpix {
-        8 => data.iter().map(|&b| f64::from(b)).collect(),
-        16 => data.chunks_exact(2).map(|c| f64::from(i16::from_be_bytes([c[0], c[1]]))).collect(),
-        32 => data.chunks_exact(4).map(|c| f64::from(i32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect(),
-        -32 => {
-            data.chunks_exact(4).map(|c| f64::from(f32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect()
-        }
+    if bitpix > 0
+        && bscale == 1.0
+        && bzero.fract() == 0.0
+        && let Some(levels) = integer_levels(data, bitpix, bzero as i64)
+    {
+        return Pixels::U16(levels);
+    }
+    let physical = |raw: f64| (bzero + bscale * raw) as f32;
+    Pixels::F32(match bitpix {
+        8 => data.iter().map(|&b| physical(f64::from(b))).collect(),
+        16 => data.chunks_exact(2).map(|c| physical(f64::from(i16::from_be_bytes([c[0], c[1]])))).collect(),
+        32 => data
+            .chunks_exact(4)
+            .map(|c| physical(f64::from(i32::from_be_bytes([c[0], c[1], c[2], c[3]]))))
+            .collect(),
+        -32 => data
+            .chunks_exact(4)
+            .map(|c| physical(f64::from(f32::from_be_bytes([c[0], c[1], c[2], c[3]]))))
+            .collect(),
         _ => data
             .chunks_exact(8)
-            .map(|c| f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .map(|c| physical(f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])))
             .collect(),
-    };
-    let physical = raw.into_iter().map(|v| bzero + bscale * v);
-    if bitpix > 0 && bscale == 1.0 && bzero.fract() == 0.0 {
-        let values: Vec<f64> = physical.collect();
-        if values.iter().all(|&v| (0.0..=65535.0).contains(&v)) {
-            return Pixels::U16(values.into_iter().map(|v| v as u16).collect());
-        }
-        return Pixels::F32(values.into_iter().map(|v| v as f32).collect());
+    })
+}
+
+/// Integer data plus an integral `zero` as u16 levels; `None` if any value does not
+/// fit (or the data are not integers).
+fn integer_levels(data: &[u8], bitpix: i64, zero: i64) -> Option<Vec<u16>> {
+    match bitpix {
+        8 => levels_of(data.iter().map(|&b| i64::from(b)), zero),
+        16 => levels_of(data.chunks_exact(2).map(|c| i64::from(i16::from_be_bytes([c[0], c[1]]))), zero),
+        32 => levels_of(
+            data.chunks_exact(4).map(|c| i64::from(i32::from_be_bytes([c[0], c[1], c[2], c[3]]))),
+            zero,
+        ),
+        _ => None,
     }
-    Pixels::F32(physical.map(|v| v as f32).collect())
+}
+
+fn levels_of(raws: impl ExactSizeIterator<Item = i64>, zero: i64) -> Option<Vec<u16>> {
+    let mut levels = Vec::with_capacity(raws.len());
+    for raw in raws {
+        levels.push(u16::try_from(raw.checked_add(zero)?).ok()?);
+    }
+    Some(levels)
 }
 
 #[cfg(test)]
@@ -224,6 +250,36 @@ mod tests {
     use super::*;
     use crate::{Frame, FrameMeta};
     use stx_protocol::{Binning, Ccd, FitsChange, FitsKey, FitsSettings, FrameType, ObsDateTime};
+
+    /// Decodes big-endian `raw` values of `bitpix` with BZERO and BSCALE.
+    fn check_decode(bitpix: i64, raw: &[f64], bzero: f64, bscale: f64, expect: Pixels) {
+        let data: Vec<u8> = raw
+            .iter()
+            .flat_map(|&v| match bitpix {
+                8 => vec![v as u8],
+                16 => (v as i16).to_be_bytes().to_vec(),
+                32 => (v as i32).to_be_bytes().to_vec(),
+                -32 => (v as f32).to_be_bytes().to_vec(),
+                _ => v.to_be_bytes().to_vec(),
+            })
+            .collect();
+        assert_eq!(decode(&data, bitpix, bzero, bscale), expect, "BITPIX {bitpix} {raw:?}");
+    }
+
+    #[test]
+    fn integers_that_fit_are_levels_and_the_rest_physical_values() {
+        check_decode(16, &[-32768.0, 0.0, 32767.0], 32768.0, 1.0, Pixels::U16(vec![0, 32768, 65535]));
+        check_decode(8, &[0.0, 255.0], 0.0, 1.0, Pixels::U16(vec![0, 255]));
+        check_decode(32, &[7.0, 65535.0], 0.0, 1.0, Pixels::U16(vec![7, 65535]));
+        // Out of 0..=65535 anywhere, a fractional zero, a scale or floats: physical f32.
+        check_decode(16, &[1.0, -5.0], 0.0, 1.0, Pixels::F32(vec![1.0, -5.0]));
+        check_decode(32, &[1.0, 70000.0], 0.0, 1.0, Pixels::F32(vec![1.0, 70000.0]));
+        check_decode(8, &[3.0], 0.5, 1.0, Pixels::F32(vec![3.5]));
+        check_decode(16, &[3.0], 1.0, 2.0, Pixels::F32(vec![7.0]));
+        check_decode(16, &[1.0], 1e300, 1.0, Pixels::F32(vec![f32::INFINITY]));
+        check_decode(-32, &[1.5], 0.0, 1.0, Pixels::F32(vec![1.5]));
+        check_decode(-64, &[-2.25], 10.0, 1.0, Pixels::F32(vec![7.75]));
+    }
 
     #[test]
     fn reads_back_what_we_write() {

@@ -1,7 +1,7 @@
 //! Thumbnails already made, by the file they show. A stored image file never changes,
 //! so a thumbnail made once stays right. Dashboards fetch the newest thumbnails again
 //! at every refresh, and making one from a full 4096² frame (read, decode, stretch,
-//! shrink, encode) takes about a quarter of a second of a small machine's CPU.
+//! shrink, encode) takes over a tenth of a second of a small machine's CPU.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
