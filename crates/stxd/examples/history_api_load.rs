@@ -35,6 +35,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use chrono::{DateTime, FixedOffset, Local, TimeDelta};
 use clap::{Parser, ValueEnum};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
 use stx_camera::{Frame, FrameMeta};
 use stx_history::{History, ImageInfo, ImageType, NewRecord};
 use stx_protocol::{Binning, Ccd, FrameType, ObsDateTime};
@@ -195,8 +198,8 @@ fn fill_history(dir: &Path, records: u64, threads: usize, fill: Fill) -> anyhow:
 
 /// Record `i`: a small real frame as FITS bytes, and its record.
 fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
-    let mut rng = Rng(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x0053_5458);
-    let image_type = match rng.next() % 100 {
+    let mut rng = ChaCha8Rng::seed_from_u64(i);
+    let image_type = match rng.gen_range(0..100) {
         0..60 => ImageType::Light,
         60..80 => ImageType::Flat,
         80..88 => ImageType::Dark,
@@ -214,9 +217,10 @@ fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
     let filter = filters[(i / 40) as usize % filters.len()];
     let (width, height) = (16u32, 16u32);
     let noise = level.sqrt().max(8.0);
-    let pixels: Vec<u16> =
-        (0..width * height).map(|_| (level + noise * rng.gauss()).clamp(0.0, 65535.0) as u16).collect();
-    let temperature = -20.0 + (rng.next() % 7) as f64 * 0.01;
+    let pixels: Vec<u16> = (0..width * height)
+        .map(|_| (level + noise * rng.sample::<f64, _>(StandardNormal)).clamp(0.0, 65535.0) as u16)
+        .collect();
+    let temperature = -20.0 + f64::from(rng.gen_range(0..7)) * 0.01;
     let meta = FrameMeta {
         ccd: Ccd::Imager,
         frame_type,
@@ -241,7 +245,7 @@ fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
     let sky = matches!(image_type, ImageType::Light | ImageType::Snapshot);
     // Star counts and HFRs of a full sky frame (a 16 × 16 frame holds no stars).
     let (stars, hfr, hfr_stdev) = if sky {
-        ((150 + rng.next() % 900) as i64, 1.6 + (rng.next() % 2000) as f64 / 1000.0, 0.2 + rng.unit() * 0.4)
+        (rng.gen_range(150..1050), rng.gen_range(1.6..3.6), rng.gen_range(0.2..0.6))
     } else {
         (-1, f64::NAN, f64::NAN)
     };
@@ -250,7 +254,7 @@ fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
         image_type,
         filter: filter.to_owned(),
         rms_text: if sky {
-            format!("Tot: {:.2} ({:.2}\")", 0.4 + rng.unit() * 0.4, 0.6 + rng.unit())
+            format!("Tot: {:.2} ({:.2}\")", rng.gen_range(0.4..0.8), rng.gen_range(0.6..1.6))
         } else {
             String::new()
         },
@@ -273,28 +277,6 @@ fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
         hfr_stdev,
     };
     (bytes, info)
-}
-
-/// splitmix64, with a Box–Muller normal.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn gauss(&mut self) -> f64 {
-        let (u, v) = (self.unit().max(f64::MIN_POSITIVE), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
 }
 
 fn measure(args: &Args) -> anyhow::Result<()> {

@@ -28,6 +28,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::free_port;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 const DEFAULT_SEED: u64 = 0x5354_5844_4352_5348;
@@ -39,23 +41,6 @@ const DEFAULT_SCALE: f64 = 4.0;
 /// The frames whose readout the client saw finish but the pipeline had not yet
 /// recorded when the process died: the frame in flight.
 const IN_FLIGHT_PER_KILL: u64 = 1;
-
-/// The seeded generator of kill points (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -288,12 +273,12 @@ enum KillAt {
 }
 
 impl KillAt {
-    fn pick(rng: &mut Rng) -> KillAt {
-        match rng.range(0, 3) {
-            0 => KillAt::Delay(rng.range(5, 1500)),
-            1 => KillAt::AfterFinished { nth: rng.range(1, 4), ms: rng.range(0, 150) },
-            2 => KillAt::AtTempFile { warmup_ms: rng.range(0, 600), ms: rng.range(0, 3) },
-            _ => KillAt::AtNewFile { warmup_ms: rng.range(0, 600) },
+    fn pick(rng: &mut ChaCha8Rng) -> KillAt {
+        match rng.gen_range(0..=3) {
+            0 => KillAt::Delay(rng.gen_range(5..=1500)),
+            1 => KillAt::AfterFinished { nth: rng.gen_range(1..=4), ms: rng.gen_range(0..=150) },
+            2 => KillAt::AtTempFile { warmup_ms: rng.gen_range(0..=600), ms: rng.gen_range(0..=3) },
+            _ => KillAt::AtNewFile { warmup_ms: rng.gen_range(0..=600) },
         }
     }
 
@@ -445,7 +430,7 @@ fn sigkill_while_frames_stream_in_loses_at_most_the_frame_in_flight() {
     let seed: u64 = env_or("STXD_CRASH_SEED", DEFAULT_SEED);
     let rounds: u64 = env_or("STXD_CRASH_ROUNDS", DEFAULT_ROUNDS);
     let scale: f64 = env_or("STXD_CRASH_SCALE", DEFAULT_SCALE);
-    let mut rng = Rng(seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let temp = KeptOnFailure(Some(tempfile::tempdir().unwrap()));
     let temp = temp.0.as_ref().unwrap();
     let data = temp.path().join("data");
@@ -468,9 +453,9 @@ fn sigkill_while_frames_stream_in_loses_at_most_the_frame_in_flight() {
         let kill_at = if n <= rounds {
             KillAt::pick(&mut rng)
         } else if totals.orphans_adopted == 0 {
-            KillAt::AtNewFile { warmup_ms: rng.range(0, 300) }
+            KillAt::AtNewFile { warmup_ms: rng.gen_range(0..=300) }
         } else {
-            KillAt::AtTempFile { warmup_ms: rng.range(0, 300), ms: 0 }
+            KillAt::AtTempFile { warmup_ms: rng.gen_range(0..=300), ms: 0 }
         };
         (stxd, records) = round(n, stxd, &records, kill_at, &data, &logs, scale, seed, &mut totals);
     }
