@@ -231,14 +231,17 @@ impl SettingKey {
 
     /// The key of that name (any case) that `ccd`'s get call knows.
     pub fn for_get(name: &str, ccd: Ccd) -> Option<SettingKey> {
-        let key = SettingKey::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(name))?;
-        key.readable_on(ccd).then_some(key)
+        SettingKey::named(name).filter(|key| key.readable_on(ccd))
     }
 
     /// The key of that name (any case) that `ccd`'s set call takes.
     pub fn for_set(name: &str, ccd: Ccd) -> Option<SettingKey> {
-        let key = SettingKey::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(name))?;
-        key.writable_on(ccd).then_some(key)
+        SettingKey::named(name).filter(|key| key.writable_on(ccd))
+    }
+
+    /// The key of that name, in any case.
+    fn named(name: &str) -> Option<SettingKey> {
+        SettingKey::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(name))
     }
 
     /// Whether `ccd`'s get call lists this key (the spec's three tables, plus the
