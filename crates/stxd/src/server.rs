@@ -101,6 +101,9 @@ impl Stxd {
     /// and starts serving. A real camera that does not answer yet is no reason not to
     /// start: requests get a clear error until it does.
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Stxd, StartError> {
+        if config.camera.is_some() && !config.faults.is_empty() {
+            return Err(StartError::FaultsNeedSimulator);
+        }
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
         let backend = Arc::new(match &config.camera {
@@ -115,15 +118,12 @@ impl Stxd {
                     data_dir: Some(config.data_dir.clone()),
                     clock,
                 })?;
+                for fault in &config.faults {
+                    crate::sim_control::apply_start_fault(&sim.faults(), fault);
+                }
                 Backend::simulated(Arc::new(sim))
             }
         });
-        if !config.faults.is_empty() {
-            let faults = backend.faults().ok_or(StartError::FaultsNeedSimulator)?;
-            for fault in &config.faults {
-                crate::sim_control::apply_start_fault(&faults, fault);
-            }
-        }
         let history = Arc::new(open_history(config)?);
         let events = Arc::new(EventBus::default());
         let pipeline = Arc::new(Pipeline::new(

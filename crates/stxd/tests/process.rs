@@ -62,6 +62,7 @@ fn bad_flags_are_refused_with_a_reason() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("faults can be set on the simulated camera only"), "{err}");
+    assert!(!data.exists(), "refused before the data directory is made");
     let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--model", "stx-99999"]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
