@@ -82,7 +82,7 @@ pub(crate) async fn image(
     let query = parse(&super::params(query)?)?;
     let history = state.history.clone();
     blocking(PREVIEW, move || {
-        let fits = read_fits(&history, &find(&history, index, query.image_type)?)?;
+        let fits = read_fits(&history, &record_at(&history, index, query.image_type)?)?;
         if query.raw_fits {
             return Ok(envelope::ok(BASE64.encode(&fits)));
         }
@@ -104,7 +104,7 @@ pub(crate) async fn thumbnail(
     let (history, thumbnails) = (state.history.clone(), state.thumbnails.clone());
     let format = Format::Jpeg(THUMBNAIL_QUALITY);
     blocking(PREVIEW, move || {
-        let record = find(&history, index, image_type)?;
+        let record = record_at(&history, index, image_type)?;
         if let Some(bytes) = thumbnails.get(&record.filename) {
             return Ok(stream(bytes, format));
         }
@@ -179,7 +179,7 @@ fn size_width(value: &RawValue) -> Result<u32, ApiError> {
 }
 
 /// The record of the `index`-th image among those of `image_type`.
-fn find(history: &History, index: u64, image_type: Option<ImageType>) -> Result<ImageRecord, ApiError> {
+fn record_at(history: &History, index: u64, image_type: Option<ImageType>) -> Result<ImageRecord, ApiError> {
     history.get(index, image_type).map_err(|e| internal(PREVIEW, e))?.ok_or(ApiError::IndexOutOfRange)
 }
 
