@@ -20,6 +20,8 @@ pub(crate) const MIN_FRAME_SIZE: usize = 16;
 const KERNEL_SIGMA_BINNED: f32 = 1.0;
 /// Half-width of the filter in binned pixels (3σ).
 const KERNEL_RADIUS: usize = 3;
+/// Filter taps: the kernel's width.
+const TAPS: usize = 2 * KERNEL_RADIUS + 1;
 /// Rows per band of the matched filter (its working set, ~40 rows, stays in cache).
 const BAND_ROWS: usize = 32;
 /// Pixels tested at once for any value above the threshold, before single pixels.
@@ -162,6 +164,7 @@ fn matched_filter(binned: &Grid, background: &Background) -> Grid {
     let k = kernel();
     // ‖k‖ of the separable 2-D kernel is Σ k1².
     let norm = 1.0 / k.iter().map(|v| v * v).sum::<f32>();
+    let k_norm = k.map(|v| v * norm);
     let mut data = vec![0.0f32; w * h];
     data.par_chunks_mut(w * BAND_ROWS).enumerate().for_each_init(
         || (RowScratch::new(w), Vec::new()),
@@ -173,7 +176,6 @@ fn matched_filter(binned: &Grid, background: &Background) -> Grid {
                 let y = (y0 + r).saturating_sub(KERNEL_RADIUS).min(h - 1);
                 scratch.filter_row(binned, background, y, &k, filtered);
             }
-            let k_norm = k.map(|v| v * norm);
             for (r, out) in out.chunks_mut(w).enumerate() {
                 weighted_sum(out, std::array::from_fn(|i| &band[(r + i) * w..(r + i + 1) * w]), &k_norm);
             }
@@ -224,9 +226,6 @@ impl RowScratch {
         weighted_sum(out, std::array::from_fn(|t| &padded[t..t + w]), k);
     }
 }
-
-/// Filter taps: the kernel's width.
-const TAPS: usize = 2 * KERNEL_RADIUS + 1;
 
 /// `out[x] = Σ_t k[t]·taps[t][x]`, summed in tap order, in one pass that vectorises.
 fn weighted_sum(out: &mut [f32], taps: [&[f32]; TAPS], k: &[f32; TAPS]) {
