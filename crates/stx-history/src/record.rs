@@ -78,8 +78,8 @@ pub struct ImageInfo {
     /// `RmsText`: guiding RMS during the exposure, e.g. `Tot: 0.52 (0.86")`; `""`
     /// when there was no guiding data.
     pub rms_text: String,
-    /// `Temperature`: CCD temperature at the end of the exposure, °C. The JSON layer
-    /// writes it as a two-decimal string.
+    /// `Temperature`: CCD temperature at the end of the exposure, °C; NaN when
+    /// unknown.
     pub temperature_c: f64,
     /// `CameraName`.
     pub camera_name: String,

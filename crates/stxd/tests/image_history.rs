@@ -126,10 +126,9 @@ fn record_fields_in_order_with_their_types() {
     for r in all {
         let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys.len(), FIELDS.len());
-        assert!(r["ExposureTime"].is_f64() || r["ExposureTime"].is_u64());
-        assert_eq!(r["ExposureTime"].as_f64(), Some(5.0));
-        let t = r["Temperature"].as_str().expect("Temperature is a string");
-        assert_eq!(t.split('.').nth(1).map(str::len), Some(2), "two decimals: {t}");
+        assert_eq!(r["ExposureTime"].as_u64(), Some(5), "a whole number has no fraction: {r}");
+        let t = r["Temperature"].as_f64().expect("Temperature is a number");
+        assert!((-60.0..60.0).contains(&t), "{t}");
         assert_eq!(r["CameraName"], "SBIG STX-16803");
         assert_eq!((r["Gain"].as_i64(), r["Offset"].as_i64()), (Some(-1), Some(-1)));
         assert_eq!(r["IsBayered"], false);
@@ -188,6 +187,42 @@ fn cors_and_preflight_and_neighbours() {
     assert!(json["Response"].as_str().unwrap().starts_with(env!("CARGO_PKG_VERSION")));
     let (status, json) = s.api_json("/v2/api/nothing-here");
     assert_eq!((status, json["Error"].as_str()), (404, Some("Not found")));
+}
+
+/// A client that parses every reply on the port as the envelope never meets anything
+/// else: not for an unknown path, a wrong method or a socket request that cannot upgrade.
+#[test]
+fn every_reply_on_the_port_is_the_envelope() {
+    let s = TestServer::start();
+    let check = |method: &str, path: &str, status: u16, error: &str| {
+        let r = s.api_request(method, path);
+        let text = r.text();
+        let json: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text:?}"));
+        assert_eq!(r.status(), status, "{method} {path}: {text}");
+        assert_eq!(r.header("Content-Type").as_deref(), Some("application/json"), "{method} {path}");
+        assert_eq!(
+            (json["StatusCode"].as_u64(), json["Success"].as_bool(), json["Type"].as_str()),
+            (Some(u64::from(status)), Some(false), Some("API")),
+            "{method} {path}: {text}"
+        );
+        assert!(json["Error"].as_str().unwrap().starts_with(error), "{method} {path}: {text}");
+    };
+    check("GET", "/v2/api/nothing-here", 404, "Not found");
+    check("GET", "/", 404, "Not found");
+    check("POST", "/v2/api/image-history", 405, "Method not allowed");
+    check("DELETE", "/v2/api/version", 405, "Method not allowed");
+    check("GET", "/v2/socket", 400, "Not a WebSocket upgrade");
+    check("POST", "/v2/socket", 405, "Method not allowed");
+}
+
+/// `GET /v2/api`, which a client probes before anything else, names the server.
+#[test]
+fn the_api_root_answers() {
+    let s = TestServer::start();
+    let r = s.api("/v2/api");
+    assert_eq!(r.status(), 200, "{}", r.text());
+    assert!(r.text().contains("stxd"), "{}", r.text());
 }
 
 #[test]
@@ -288,7 +323,7 @@ fn websocket_announces_a_frame_taken_through_the_stx_api() {
     });
     let text = message.into_text().unwrap().to_string();
     assert!(
-        text.starts_with(r#"{"Response":{"Event":"IMAGE-SAVE","ImageStatistics":{"ExposureTime":5.0"#),
+        text.starts_with(r#"{"Response":{"Event":"IMAGE-SAVE","ImageStatistics":{"ExposureTime":5,"#),
         "{text}"
     );
     assert!(text.ends_with(r#""Error":"","StatusCode":200,"Success":true,"Type":"Socket"}"#), "{text}");

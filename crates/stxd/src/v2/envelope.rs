@@ -60,6 +60,11 @@ pub(crate) enum ApiError {
     BadParameter(String),
     /// No such endpoint.
     NotFound,
+    /// The endpoint exists, but not for this method.
+    MethodNotAllowed,
+    /// A request to the WebSocket path that is not a usable WebSocket upgrade; the
+    /// message says what is missing.
+    NotAWebSocket(String),
     /// Anything that is our fault; details go to the log, not the client.
     Internal,
 }
@@ -67,8 +72,11 @@ pub(crate) enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::IndexOutOfRange | ApiError::BadParameter(_) => StatusCode::BAD_REQUEST,
+            ApiError::IndexOutOfRange | ApiError::BadParameter(_) | ApiError::NotAWebSocket(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +86,8 @@ impl ApiError {
             ApiError::IndexOutOfRange => "Index out of range",
             ApiError::BadParameter(message) => message,
             ApiError::NotFound => "Not found",
+            ApiError::MethodNotAllowed => "Method not allowed",
+            ApiError::NotAWebSocket(message) => message,
             ApiError::Internal => "Unknown error",
         }
     }

@@ -5,6 +5,7 @@ mod capture;
 mod envelope;
 mod events;
 mod history_query;
+mod json_number;
 mod preview;
 mod record_json;
 mod socket;
@@ -63,6 +64,7 @@ pub fn router(state: V2State) -> Router {
         )
         .route("/v2/socket", get(socket::upgrade))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(cors))
         .with_state(state)
 }
@@ -95,6 +97,10 @@ async fn cors(request: axum::extract::Request, next: Next) -> Response {
 
 async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 async fn version() -> Response {

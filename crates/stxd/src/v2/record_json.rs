@@ -1,24 +1,11 @@
 //! An image record as the image-history API writes it: the spec's fields, then the four
-//! the widespread implementation adds, in that order; NaN and infinities as strings.
+//! the widespread implementation adds, in that order; every double a [`Num`].
 
 use chrono::SecondsFormat;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use stx_history::ImageRecord;
 
-/// A number that may be NaN or infinite, written as `"NaN"`, `"Infinity"`, `"-Infinity"`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Num(pub(crate) f64);
-
-impl Serialize for Num {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            v if v.is_nan() => s.serialize_str("NaN"),
-            v if v == f64::INFINITY => s.serialize_str("Infinity"),
-            v if v == f64::NEG_INFINITY => s.serialize_str("-Infinity"),
-            v => s.serialize_f64(v),
-        }
-    }
-}
+use super::json_number::Num;
 
 /// One record on the wire. Field order is the API's; serde keeps declaration order.
 #[derive(Serialize)]
@@ -28,7 +15,7 @@ pub(crate) struct RecordJson<'a> {
     image_type: &'a str,
     filter: &'a str,
     rms_text: &'a str,
-    temperature: String,
+    temperature: Num,
     camera_name: &'a str,
     gain: i32,
     offset: i32,
@@ -58,7 +45,7 @@ impl<'a> From<&'a ImageRecord> for RecordJson<'a> {
             image_type: i.image_type.wire_name(),
             filter: &i.filter,
             rms_text: &i.rms_text,
-            temperature: stx_protocol::reply::real(i.temperature_c),
+            temperature: Num(i.temperature_c),
             camera_name: &i.camera_name,
             gain: i.gain,
             offset: i.offset,
@@ -77,5 +64,84 @@ impl<'a> From<&'a ImageRecord> for RecordJson<'a> {
             hfr_st_dev: Num(i.hfr_stdev),
             filename: &r.filename,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use stx_history::{ImageInfo, ImageType};
+
+    use super::*;
+
+    /// A LIGHT record whose every double is whole, as the simulated camera's often are.
+    fn light() -> ImageRecord {
+        ImageRecord {
+            info: ImageInfo {
+                exposure_time_s: 300.0,
+                image_type: ImageType::Light,
+                filter: "Ha".to_owned(),
+                rms_text: String::new(),
+                temperature_c: -20.0,
+                camera_name: "SBIG STX-16803".to_owned(),
+                gain: -1,
+                offset: -1,
+                date: DateTime::parse_from_rfc3339("2026-11-21T22:13:45.123+01:00").unwrap(),
+                telescope_name: "RC10".to_owned(),
+                focal_length_mm: 2000.0,
+                stdev: 12.5,
+                mean: 1085.25,
+                median: 33710.0,
+                stars: 41,
+                hfr: 2.1,
+                is_bayered: false,
+                target_name: "M27".to_owned(),
+                min: 980,
+                max: 65535,
+                hfr_stdev: 0.1,
+            },
+            filename: "000001_LIGHT_20261121T221345.fits".to_owned(),
+        }
+    }
+
+    fn check(record: &ImageRecord, expect: &str) {
+        assert_eq!(serde_json::to_string(&RecordJson::from(record)).unwrap(), expect);
+    }
+
+    #[test]
+    fn a_record_is_written_as_the_plugin_writes_it() {
+        check(
+            &light(),
+            concat!(
+                r#"{"ExposureTime":300,"ImageType":"LIGHT","Filter":"Ha","RmsText":"","Temperature":-20,"#,
+                r#""CameraName":"SBIG STX-16803","Gain":-1,"Offset":-1,"Date":"2026-11-21T22:13:45.123+01:00","#,
+                r#""TelescopeName":"RC10","FocalLength":2000,"StDev":12.5,"Mean":1085.25,"Median":33710,"#,
+                r#""Stars":41,"HFR":2.1,"IsBayered":false,"TargetName":"M27","Min":980,"Max":65535,"#,
+                r#""HFRStDev":0.1,"Filename":"000001_LIGHT_20261121T221345.fits"}"#
+            ),
+        );
+    }
+
+    #[test]
+    fn fractions_negative_temperatures_and_measurements_not_made() {
+        let mut dark = light();
+        let i = &mut dark.info;
+        (i.image_type, i.exposure_time_s, i.temperature_c, i.focal_length_mm) =
+            (ImageType::Dark, 2.5, -19.87, 749.5);
+        (i.stars, i.hfr, i.hfr_stdev, i.median) = (-1, f64::NAN, f64::NAN, 1000.5);
+        check(
+            &dark,
+            concat!(
+                r#"{"ExposureTime":2.5,"ImageType":"DARK","Filter":"Ha","RmsText":"","Temperature":-19.87,"#,
+                r#""CameraName":"SBIG STX-16803","Gain":-1,"Offset":-1,"Date":"2026-11-21T22:13:45.123+01:00","#,
+                r#""TelescopeName":"RC10","FocalLength":749.5,"StDev":12.5,"Mean":1085.25,"Median":1000.5,"#,
+                r#""Stars":-1,"HFR":"NaN","IsBayered":false,"TargetName":"M27","Min":980,"Max":65535,"#,
+                r#""HFRStDev":"NaN","Filename":"000001_LIGHT_20261121T221345.fits"}"#
+            ),
+        );
+        let mut unknown = light();
+        unknown.info.temperature_c = f64::NAN;
+        let text = serde_json::to_string(&RecordJson::from(&unknown)).unwrap();
+        assert!(text.contains(r#""Temperature":"NaN","#), "{text}");
     }
 }
