@@ -1,6 +1,7 @@
 //! The seam between the STX front and whatever camera stands behind it.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
@@ -22,6 +23,9 @@ pub trait Camera: Send + Sync + std::fmt::Debug {
     fn set_settings(&self, ccd: Ccd, update: &SettingsUpdate) -> Result<(), Error>;
     /// The CCD's state now.
     fn state(&self, ccd: Ccd) -> Result<CcdState, Error>;
+    /// When the exposure under way ends (the shutter closes), on the wall clock; `None`
+    /// when the CCD is not exposing.
+    fn exposure_end(&self, ccd: Ccd) -> Result<Option<SystemTime>, Error>;
     /// Whether a finished frame can be downloaded.
     fn image_ready(&self, ccd: Ccd) -> Result<bool, Error>;
     /// Starts an exposure. By the time this returns the state is Exposing and

@@ -44,6 +44,13 @@ impl fmt::Display for SimTime {
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The time now.
     fn now(&self) -> SimTime;
+
+    /// How many real seconds `seconds` of this clock's time take, to say when something
+    /// due on this clock happens on the wall. One to one unless the clock is scaled (a
+    /// manual clock has no real rate: its reading is shown as if it ran in real time).
+    fn real_seconds(&self, seconds: f64) -> f64 {
+        seconds
+    }
 }
 
 /// Real time multiplied by a scale: with scale 60, a 60 s exposure takes one second.
@@ -69,6 +76,10 @@ impl ScaledClock {
 impl Clock for ScaledClock {
     fn now(&self) -> SimTime {
         SimTime(self.start.elapsed().as_secs_f64() * self.scale)
+    }
+
+    fn real_seconds(&self, seconds: f64) -> f64 {
+        seconds / self.scale
     }
 }
 

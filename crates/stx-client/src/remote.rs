@@ -1,6 +1,7 @@
 //! A real camera on the network behind the `Camera` trait.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use stx_camera::{Camera, ErrorKind as CameraErrorKind, FinishedFrame, Frame, FrameMeta, Versions};
 use stx_protocol::{
@@ -25,6 +26,9 @@ pub struct RemoteCamera {
 struct Tracked {
     /// The exposure last started through us.
     started: Option<ExposureRequest>,
+    /// When its shutter closes, on the wall clock (the camera's own clock is not
+    /// read: the start call's reply is as close as we can know).
+    ends: Option<SystemTime>,
     /// How many exposures were started through us (numbers the frames).
     count: u64,
     /// Started and not yet reported by `take_finished`.
@@ -49,7 +53,20 @@ impl RemoteCamera {
     pub fn note_started(&self, ccd: Ccd, request: ExposureRequest) {
         let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
         let t = &mut ccds[ccd_index(ccd)];
-        *t = Tracked { started: Some(request), count: t.count + 1, awaiting: true, frame: None };
+        let ends = SystemTime::now() + Duration::from_secs_f64(request.duration.secs());
+        *t = Tracked {
+            started: Some(request),
+            ends: Some(ends),
+            count: t.count + 1,
+            awaiting: true,
+            frame: None,
+        };
+    }
+
+    /// Records an exposure aborted by other means (a proxied request): it no longer
+    /// ends when it would have.
+    pub fn note_aborted(&self, ccd: Ccd) {
+        self.ccds.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)].ends = None;
     }
 
     fn tracked(&self, ccd: Ccd) -> Tracked {
@@ -119,6 +136,10 @@ impl Camera for RemoteCamera {
         Ok(self.client.state(ccd)?)
     }
 
+    fn exposure_end(&self, ccd: Ccd) -> Result<Option<SystemTime>> {
+        Ok(self.tracked(ccd).ends.filter(|&ends| ends > SystemTime::now()))
+    }
+
     fn image_ready(&self, ccd: Ccd) -> Result<bool> {
         Ok(self.client.image_ready(ccd)?)
     }
@@ -130,7 +151,9 @@ impl Camera for RemoteCamera {
     }
 
     fn abort_exposure(&self, ccd: Ccd) -> Result<()> {
-        Ok(self.client.abort_exposure(ccd)?)
+        self.client.abort_exposure(ccd)?;
+        self.note_aborted(ccd);
+        Ok(())
     }
 
     fn frame(&self, ccd: Ccd) -> Result<Option<Arc<Frame>>> {

@@ -93,12 +93,14 @@ fn table(first: usize, records: &[Value]) -> String {
     lines.join("\n")
 }
 
-/// One field as a table cell: dates to the second, reals to two decimals, text as is.
+/// One field as a table cell: dates to the second, numbers of the integer fields
+/// (`Stars`) as they are, other numbers to two decimals, text as is. The API writes a
+/// whole double without a fraction, so the field, not the JSON text, says which is which.
 fn cell(field: &str, value: &Value) -> String {
     match value {
         Value::String(date) if field == "Date" => date.get(..19).unwrap_or(date).replace('T', " "),
         Value::String(text) => text.clone(),
-        Value::Number(n) if n.is_f64() => format!("{:.2}", n.as_f64().unwrap_or(f64::NAN)),
+        Value::Number(n) if field != "Stars" => format!("{:.2}", n.as_f64().unwrap_or(f64::NAN)),
         Value::Number(n) => n.to_string(),
         Value::Null => "-".to_owned(),
         other => other.to_string(),
@@ -113,16 +115,16 @@ mod tests {
     #[test]
     fn table_rows() {
         let records = [
-            json!({"Date":"2026-11-21T22:13:45.123+00:00","ImageType":"LIGHT","ExposureTime":30.0,"Filter":"Red",
-                   "Temperature":"-20.00","Stars":12,"HFR":2.3456,"Median":1013.0}),
+            json!({"Date":"2026-11-21T22:13:45.123+00:00","ImageType":"LIGHT","ExposureTime":30,"Filter":"Red",
+                   "Temperature":-20,"Stars":12,"HFR":2.3456,"Median":1013}),
             json!({"Date":"2026-11-21T22:14:45.000+00:00","ImageType":"DARK","ExposureTime":1.5,"Filter":"",
-                   "Temperature":"-20.00","Stars":0,"HFR":"NaN","Median":1000.5}),
+                   "Temperature":-19.875,"Stars":0,"HFR":"NaN","Median":1000.5}),
         ];
         assert_eq!(
             table(7, &records),
             "index  date                 type   exposure  filter  temp    stars  HFR   median\n\
              7      2026-11-21 22:13:45  LIGHT  30.00     Red     -20.00  12     2.35  1013.00\n\
-             8      2026-11-21 22:14:45  DARK   1.50              -20.00  0      NaN   1000.50"
+             8      2026-11-21 22:14:45  DARK   1.50              -19.88  0      NaN   1000.50"
         );
     }
 }

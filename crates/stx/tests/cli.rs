@@ -332,7 +332,7 @@ fn history_lists_exposed_frames() {
     assert_eq!(list[0]["ExposureTime"], 10.0);
 
     // The records as the API wrote them: its field order, ExposureTime first.
-    assert!(s.ok(&["history", "--json"]).starts_with(r#"[{"ExposureTime":10.0,"ImageType":"LIGHT","#));
+    assert!(s.ok(&["history", "--json"]).starts_with(r#"[{"ExposureTime":10,"ImageType":"LIGHT","#));
     let lights = s.json(&["history", "--type", "light"]);
     assert_eq!(lights.as_array().unwrap().len(), 1);
     let last = s.json(&["history", "--last", "1"]);

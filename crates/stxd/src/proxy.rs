@@ -60,6 +60,7 @@ impl Proxy {
                     self.forget_fits();
                 }
             }
+            Some(Command::AbortExposure(ccd)) if ok => self.remote.note_aborted(ccd),
             Some(Command::SetFitsSettings(_)) if ok => self.forget_fits(),
             Some(Command::DataFits(Ccd::Imager)) if ok && !answer.body.is_empty() => {
                 *self.fits.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.body.clone());

@@ -144,6 +144,7 @@ impl Stxd {
             pipeline: pipeline.clone(),
             camera: backend.camera.clone(),
             thumbnails: Arc::default(),
+            exposure_end: Arc::default(),
         };
         let fronts = vec![
             tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), fronts_stop.clone())),

@@ -184,7 +184,7 @@ fn cors_and_preflight_and_neighbours() {
     assert!(r.header("Access-Control-Allow-Methods").unwrap().contains("GET"));
     let (status, json) = s.api_json("/v2/api/version");
     assert_eq!(status, 200);
-    assert!(json["Response"].as_str().unwrap().starts_with(env!("CARGO_PKG_VERSION")));
+    assert_eq!(json["Response"], "2.2.15.0", "the plugin version whose wire format we speak");
     let (status, json) = s.api_json("/v2/api/nothing-here");
     assert_eq!((status, json["Error"].as_str()), (404, Some("Not found")));
 }

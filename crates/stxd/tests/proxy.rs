@@ -163,8 +163,11 @@ fn the_camera_sees_at_most_one_command_per_50_ms() {
         .collect();
     let answered: u32 = pollers.into_iter().map(|p| p.join().unwrap()).sum();
     let arrivals = relay.arrivals.lock().unwrap().clone();
+    // No command is multiplied: each is a client's, or one of stxd's own background
+    // asks (the pipeline's every 500 ms, the equipment watcher's every second: at most 8
+    // in this window, each paced like the rest).
     assert!(
-        arrivals.len() >= 5 && answered as usize >= arrivals.len(),
+        arrivals.len() >= 5 && answered as usize + 8 >= arrivals.len(),
         "{answered} answered, {} sent",
         arrivals.len()
     );

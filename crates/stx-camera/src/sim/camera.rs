@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FanMode, FanStatus, FilterName, FilterSlot,
@@ -302,6 +303,14 @@ impl Camera for SimCamera {
 
     fn state(&self, ccd: Ccd) -> Result<CcdState, Error> {
         Ok(self.inner.lock_at_now().0.ccd(ccd).state())
+    }
+
+    fn exposure_end(&self, ccd: Ccd) -> Result<Option<SystemTime>, Error> {
+        let (state, now) = self.inner.lock_at_now();
+        let left = state.ccd(ccd).exposure_ends().map(|ends| ends.since(now).max(0.0));
+        Ok(left.map(|seconds| {
+            SystemTime::now() + Duration::from_secs_f64(self.inner.clock.real_seconds(seconds))
+        }))
     }
 
     fn image_ready(&self, ccd: Ccd) -> Result<bool, Error> {

@@ -131,6 +131,14 @@ impl CcdMachine {
     }
 
     /// The finished frame, if ImageReady.
+    /// When the exposure under way closes its shutter; `None` when not exposing.
+    pub(super) fn exposure_ends(&self) -> Option<SimTime> {
+        match &self.phase {
+            Phase::Exposing(exposure) => Some(exposure.ends()),
+            _ => None,
+        }
+    }
+
     pub(super) fn ready_frame(&self) -> Option<&LazyFrame> {
         match &self.phase {
             Phase::Ready(frame) => Some(frame),

@@ -3,6 +3,8 @@
 
 mod capture;
 mod envelope;
+mod equipment;
+mod equipment_watch;
 mod events;
 mod history_query;
 mod json_number;
@@ -12,6 +14,7 @@ mod socket;
 mod stretch;
 mod thumbnails;
 
+pub use equipment::ExposureEndMemo;
 pub use events::EventBus;
 pub use thumbnails::ThumbnailCache;
 
@@ -46,15 +49,35 @@ pub struct V2State {
     pub camera: Arc<dyn stx_camera::Camera>,
     /// Thumbnails already made.
     pub thumbnails: Arc<ThumbnailCache>,
+    /// The end of the imager's latest exposure, as camera info reports it.
+    pub exposure_end: Arc<ExposureEndMemo>,
 }
+
+/// The version `/v2/api/version` reports: the implementation's whose wire format this
+/// API follows. Clients compare it with the oldest plugin version they support (one
+/// needs 2.2.11.0), so it is that version's four-part form, not stxd's own.
+const PLUGIN_VERSION: &str = "2.2.15.0";
+
+/// What `GET /v2/api` answers: a JSON string naming the server, as the implementation
+/// answers (clients probe it before anything else).
+const API_ROOT: &str = concat!(
+    "\"stxd ",
+    env!("CARGO_PKG_VERSION"),
+    ": the N.I.N.A. Advanced API's image history and equipment for an SBIG STX camera; ",
+    "OpenAPI document at /v2/api/openapi.json\""
+);
 
 /// The v2 routes.
 pub fn router(state: V2State) -> Router {
     Router::new()
+        .route("/v2/api", get(api_root))
+        .route("/v2/api/", get(api_root))
         .route("/v2/api/version", get(version))
         .route("/v2/api/image-history", get(image_history))
         .route("/v2/api/event-history", get(event_history))
         .route("/v2/api/equipment/camera/capture", get(capture::capture))
+        .route("/v2/api/equipment/camera/info", get(equipment::camera_info))
+        .route("/v2/api/equipment/filterwheel/info", get(equipment::filter_wheel_info))
         .route("/v2/api/image/{index}", get(preview::image))
         .route("/v2/api/image/thumbnail/{index}", get(preview::thumbnail))
         // The API's own description, checked in next to the code it describes.
@@ -69,14 +92,19 @@ pub fn router(state: V2State) -> Router {
         .with_state(state)
 }
 
-/// Serves the v2 API until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, state: V2State, mut shutdown: watch::Receiver<bool>) {
-    let shutdown = async move {
-        let _ = shutdown.changed().await;
+/// Serves the v2 API, and announces the camera's changes on its socket, until
+/// `shutdown` turns true.
+pub async fn serve(listener: TcpListener, state: V2State, shutdown: watch::Receiver<bool>) {
+    let watcher =
+        tokio::spawn(equipment_watch::run(state.camera.clone(), state.events.clone(), shutdown.clone()));
+    let mut stop = shutdown;
+    let stopped = async move {
+        let _ = stop.changed().await;
     };
-    if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(stopped).await {
         tracing::error!("v2 API stopped: {e}");
     }
+    let _ = watcher.await;
 }
 
 /// `Access-Control-Allow-Origin: *` on every reply; preflight `OPTIONS` answered here.
@@ -104,7 +132,11 @@ async fn method_not_allowed() -> ApiError {
 }
 
 async fn version() -> Response {
-    envelope::ok(env!("CARGO_PKG_VERSION"))
+    envelope::ok(PLUGIN_VERSION)
+}
+
+async fn api_root() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], API_ROOT).into_response()
 }
 
 async fn event_history(State(state): State<V2State>) -> Response {

@@ -1,0 +1,65 @@
+# Sourced, not run: starts a release stxd on free ports with a fresh data directory and
+# takes one frame of every type through the STX API and the capture endpoint, so that
+# the v2 API has a history to show: LIGHT, DARK, FLAT, BIAS, SNAPSHOT, then a LIGHT
+# (the newest).
+#
+# Before sourcing: `set -euo pipefail`, and STXD (the binary) if already built.
+# After: $work (a temp dir removed on exit), $pid, $stx (STX API base URL), $api (v2
+# API base URL), and the helpers `call` (one STX call) and `images` (records held).
+
+if [ -z "${STXD:-}" ]; then
+  cargo build --release --bin stxd
+  STXD=${CARGO_TARGET_DIR:-target}/release/stxd
+fi
+
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; rm -rf "$work"' EXIT
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+API_PORT=$(free_port)
+
+# 1000 simulated seconds per real second: exposures and readouts take milliseconds, and
+# long captures asked for by a client end within the run.
+"$STXD" --stx-listen "127.0.0.1:$PORT" --api-listen "127.0.0.1:$API_PORT" --data-dir "$work/data" \
+  --time-scale 1000 >"$work/stxd.log" 2>&1 &
+pid=$!
+stx="http://127.0.0.1:$PORT/api"
+api="http://127.0.0.1:$API_PORT/v2/api"
+for _ in $(seq 100); do curl -sf "$api/version" >/dev/null && break; sleep 0.1; done
+
+call() { curl -sS --http1.0 --fail-with-body "$stx/$1"; }
+images() { curl -sS "$api/image-history?count=true" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Response"])'; }
+
+# Waits until the history holds $1 records (the pipeline records a frame after its
+# readout; waiting keeps the frames in order).
+await_records() {
+  for _ in $(seq 200); do [ "$(images)" -ge "$1" ] && return; sleep 0.05; done
+  echo "the history holds $(images) images, expected $1"; tail -n 30 "$work/stxd.log"; exit 1
+}
+
+# One imager frame of STX FrameType $1 (0 dark, 1 light, 2 bias, 3 flat), 256² pixels.
+take_frame() {
+  call "ImagerSetSettings.cgi?StartX=0&StartY=0&NumX=256&NumY=256" >/dev/null
+  call "ImagerStartExposure.cgi?Duration=1&FrameType=$1" >/dev/null
+  local state=2
+  for _ in $(seq 200); do
+    state=$(call "ImagerState.cgi" | tr -d '\r\n')
+    [ "$state" = 0 ] && break
+    sleep 0.05
+  done
+  [ "$state" = 0 ] || { echo "imager state $state: frame type $1 did not finish"; exit 1; }
+}
+
+echo "== taking frames: LIGHT, DARK, FLAT, BIAS, a SNAPSHOT, then a LIGHT"
+n=0
+for frame_type in 1 0 3 2; do
+  take_frame "$frame_type"
+  n=$((n + 1))
+  await_records "$n"
+done
+curl -sS --fail-with-body "$api/equipment/camera/capture?duration=1" >/dev/null
+await_records 5
+take_frame 1
+await_records 6
