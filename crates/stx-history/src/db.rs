@@ -101,6 +101,22 @@ pub(crate) const ALL: Query = Query {
     typed: select_records!("WHERE image_type = ?1 ORDER BY type_seq"),
 };
 
+/// The images dated in `[from, to)` (microseconds since the epoch, parameters after
+/// the type), oldest first. A scan of the table: dates are not indexed, and a scan of
+/// 100 000 rows takes milliseconds.
+pub(crate) const BETWEEN: Query = Query {
+    all: select_records!("WHERE date_unix_us >= ?1 AND date_unix_us < ?2 ORDER BY seq"),
+    typed: select_records!(
+        "WHERE image_type = ?1 AND date_unix_us >= ?2 AND date_unix_us < ?3 ORDER BY type_seq"
+    ),
+};
+
+/// How many images are dated in `[from, to)`.
+pub(crate) const COUNT_BETWEEN: Query = Query {
+    all: "SELECT count(*) FROM images WHERE date_unix_us >= ?1 AND date_unix_us < ?2",
+    typed: "SELECT count(*) FROM images WHERE image_type = ?1 AND date_unix_us >= ?2 AND date_unix_us < ?3",
+};
+
 /// Sets the connection up the way every connection of a history must be.
 ///
 /// `synchronous = FULL`: in WAL mode NORMAL keeps the database consistent but may

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
 use crate::db::{self, Query};
 use crate::files::{self, IMAGES_DIR, Published, TEMP_PREFIX};
-use crate::{Error, ErrorKind, ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
+use crate::{DateRange, Error, ErrorKind, ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
 
 /// The database's name inside the history's directory.
 const DATABASE_FILE: &str = "history.sqlite3";
@@ -241,26 +241,46 @@ impl History {
 
     /// How many images there are, of `filter`'s type or of every type.
     pub fn count(&self, filter: Option<ImageType>) -> Result<u64, Error> {
-        let n: Option<i64> = self.read_one(&db::COUNT, filter, None, |r| r.get(0))?;
+        let n: Option<i64> = self.read_one(&db::COUNT, filter, &[], |r| r.get(0))?;
         Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
     }
 
     /// The image at position `index` (0 = oldest) among all images, or among those of
     /// `filter`'s type; `None` when there are not that many.
     pub fn get(&self, index: u64, filter: Option<ImageType>) -> Result<Option<ImageRecord>, Error> {
-        let found = self.read_one(&db::GET, filter, Some(db::to_sql_int(index)), db::stored_from_row)?;
+        let found = self.read_one(&db::GET, filter, &[db::to_sql_int(index)], db::stored_from_row)?;
         Ok(found.map(|s| s.record))
     }
 
     /// The newest image, of `filter`'s type or of any; `None` when there is none.
     pub fn newest(&self, filter: Option<ImageType>) -> Result<Option<ImageRecord>, Error> {
-        Ok(self.read_one(&db::NEWEST, filter, None, db::stored_from_row)?.map(|s| s.record))
+        Ok(self.read_one(&db::NEWEST, filter, &[], db::stored_from_row)?.map(|s| s.record))
     }
 
     /// Every image, of `filter`'s type or of any, oldest first.
     pub fn all(&self, filter: Option<ImageType>) -> Result<Vec<ImageRecord>, Error> {
+        self.read_all(&db::ALL, filter, &[])
+    }
+
+    /// The images dated in `dates`, of `filter`'s type or of any, oldest first.
+    pub fn between(&self, dates: &DateRange, filter: Option<ImageType>) -> Result<Vec<ImageRecord>, Error> {
+        self.read_all(&db::BETWEEN, filter, &dates.bounds_us())
+    }
+
+    /// How many images are dated in `dates`, of `filter`'s type or of any.
+    pub fn count_between(&self, dates: &DateRange, filter: Option<ImageType>) -> Result<u64, Error> {
+        let n: Option<i64> = self.read_one(&db::COUNT_BETWEEN, filter, &dates.bounds_us(), |r| r.get(0))?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+
+    fn read_all(
+        &self,
+        query: &Query,
+        filter: Option<ImageType>,
+        more: &[i64],
+    ) -> Result<Vec<ImageRecord>, Error> {
         self.with_reader(|conn| {
-            let (sql, params) = bind(&db::ALL, filter, None);
+            let (sql, params) = bind(query, filter, more);
             let mut stmt = conn.prepare_cached(sql)?;
             let rows =
                 stmt.query_map(params_from_iter(params), |r| db::stored_from_row(r).map(|s| s.record))?;
@@ -301,10 +321,10 @@ impl History {
         &self,
         query: &Query,
         filter: Option<ImageType>,
-        index: Option<i64>,
+        more: &[i64],
         map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Option<T>, Error> {
-        let (sql, params) = bind(query, filter, index);
+        let (sql, params) = bind(query, filter, more);
         self.with_reader(|conn| {
             Ok(conn.prepare_cached(sql)?.query_row(params_from_iter(params), map).optional()?)
         })
@@ -312,13 +332,13 @@ impl History {
 }
 
 /// The form of `query` for `filter`, and its parameters: the type if filtered, then
-/// the index if any.
-fn bind(query: &Query, filter: Option<ImageType>, index: Option<i64>) -> (&'static str, Vec<Value>) {
+/// the query's own (an index, a date range).
+fn bind(query: &Query, filter: Option<ImageType>, more: &[i64]) -> (&'static str, Vec<Value>) {
     let (sql, mut params) = match filter {
         None => (query.all, Vec::new()),
         Some(t) => (query.typed, vec![Value::Text(t.wire_name().to_owned())]),
     };
-    params.extend(index.map(Value::Integer));
+    params.extend(more.iter().copied().map(Value::Integer));
     (sql, params)
 }
 

@@ -117,6 +117,25 @@ pub struct ImageInfo {
     pub hfr_stdev: f64,
 }
 
+/// A span of record dates, `[from, to)`; either end may be open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DateRange {
+    /// The first moment included.
+    pub from: Option<DateTime<FixedOffset>>,
+    /// The first moment after the span.
+    pub to: Option<DateTime<FixedOffset>>,
+}
+
+impl DateRange {
+    /// The ends as the database keeps dates, microseconds since the epoch.
+    pub(crate) fn bounds_us(&self) -> [i64; 2] {
+        [
+            self.from.map_or(i64::MIN, |d| d.timestamp_micros()),
+            self.to.map_or(i64::MAX, |d| d.timestamp_micros()),
+        ]
+    }
+}
+
 /// One image of the history: what is known of it, and the name of its FITS file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageRecord {

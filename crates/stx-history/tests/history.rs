@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat};
-use stx_history::{ErrorKind, History, ImageInfo, ImageRecord, ImageType, NewRecord};
+use stx_history::{DateRange, ErrorKind, History, ImageInfo, ImageRecord, ImageType, NewRecord};
 
 /// A minimal valid FITS file (one header block, no data), `tag` written into a
 /// comment so each payload is distinguishable.
@@ -408,4 +408,26 @@ fn reconcile_repairs_positions_with_gaps() {
         assert!(same(&history.get(i as u64, None).unwrap(), &Some(r.clone())));
     }
     assert!(same(&history.get(1, Some(ImageType::Light)).unwrap(), &Some(records[3].clone())));
+}
+
+#[test]
+fn images_between_two_dates_with_and_without_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open(dir.path()).unwrap();
+    let stored = store_mix(&history);
+    // The mix's dates are one second apart from the first; a span from the second
+    // record's date up to (not including) the fifth's.
+    let at = |n: usize| Some(stored[n].info.date);
+    let span = DateRange { from: at(1), to: at(4) };
+    let names = |records: Vec<ImageRecord>| records.into_iter().map(|r| r.filename).collect::<Vec<_>>();
+    let expect: Vec<String> = stored[1..4].iter().map(|r| r.filename.clone()).collect();
+    assert_eq!(names(history.between(&span, None).unwrap()), expect);
+    assert_eq!(history.count_between(&span, None).unwrap(), 3);
+    let typed = stored[1..4].iter().filter(|r| r.info.image_type == MIX[1]).count() as u64;
+    assert_eq!(history.count_between(&span, Some(MIX[1])).unwrap(), typed);
+    assert!(history.between(&span, Some(MIX[1])).unwrap().iter().all(|r| r.info.image_type == MIX[1]));
+    // Open ends.
+    assert_eq!(history.count_between(&DateRange::default(), None).unwrap(), stored.len() as u64);
+    assert_eq!(history.count_between(&DateRange { from: None, to: at(1) }, None).unwrap(), 1);
+    assert_eq!(history.between(&DateRange { from: at(stored.len() - 1), to: None }, None).unwrap().len(), 1);
 }

@@ -189,6 +189,30 @@ fn cors_and_preflight_and_neighbours() {
     assert_eq!((status, json["Error"].as_str()), (404, Some("Not found")));
 }
 
+/// `from` and `to` (our addition) narrow the history to a span of dates, as a dashboard
+/// fetching one night asks; the other parameters work within it.
+#[test]
+fn a_span_of_dates() {
+    let s = server_with_frames();
+    let (_, json) = s.api_json("/v2/api/image-history?all=true");
+    let dates: Vec<String> =
+        json["Response"].as_array().unwrap().iter().map(|r| r["Date"].as_str().unwrap().to_owned()).collect();
+    let q = |d: &str| d.replace('+', "%2B");
+    let span = format!("from={}&to={}", q(&dates[1]), q(&dates[4]));
+    assert_eq!(check(&s, &format!("?count=true&{span}")).2, Value::from(3));
+    assert_eq!(types(&check(&s, &format!("?all=true&{span}")).2), ["DARK", "FLAT", "BIAS"]);
+    assert_eq!(types(&check(&s, &format!("?{span}")).2), ["BIAS"], "the newest in the span");
+    assert_eq!(types(&check(&s, &format!("?index=0&{span}")).2), ["DARK"]);
+    assert_eq!(check(&s, &format!("?index=3&{span}")).1, "Index out of range");
+    assert_eq!(check(&s, &format!("?imageType=FLAT&all=true&{span}")).2.as_array().unwrap().len(), 1);
+    // Records before the night: the position of the night's first record.
+    assert_eq!(check(&s, &format!("?count=true&to={}", q(&dates[1]))).2, Value::from(1));
+    assert_eq!(
+        check(&s, "?from=last-night").1,
+        "Invalid from: expected a date such as 2026-12-04T12:00:00+01:00"
+    );
+}
+
 /// A client that parses every reply on the port as the envelope never meets anything
 /// else: not for an unknown path, a wrong method or a socket request that cannot upgrade.
 #[test]

@@ -1,8 +1,10 @@
 //! The parameters of `GET /v2/api/image-history`, read and checked before any lookup.
-//! Evaluation order (the decisions page): filter by `imageType`, then `count`, `all`,
-//! `index`; no parameter means the newest image.
+//! Evaluation order (the decisions page): filter by `imageType` (and by date, `from`
+//! and `to`: our addition), then `count`, `all`, `index`; no parameter means the newest
+//! image.
 
-use stx_history::ImageType;
+use chrono::DateTime;
+use stx_history::{DateRange, ImageType};
 use stx_protocol::request::{RawParam, RawValue};
 
 use super::envelope::ApiError;
@@ -25,6 +27,8 @@ pub(crate) enum Selection {
 pub(crate) struct HistoryQuery {
     /// Only images of this type, if given.
     pub(crate) image_type: Option<ImageType>,
+    /// Only images dated in this span (unbounded when neither `from` nor `to` is given).
+    pub(crate) dates: DateRange,
     /// What to return.
     pub(crate) selection: Selection,
 }
@@ -33,6 +37,7 @@ pub(crate) struct HistoryQuery {
 /// higher-precedence parameter makes moot: a typo should not pass silently.
 pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
     let image_type = image_type(params)?;
+    let dates = DateRange { from: date(params, "from")?, to: date(params, "to")? };
     let count = flag(params, "count")?;
     let all = flag(params, "all")?;
     let index = find(params, "index").map(|v| index(v.text())).transpose()?;
@@ -45,7 +50,7 @@ pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
     } else {
         Selection::Newest
     };
-    Ok(HistoryQuery { image_type, selection })
+    Ok(HistoryQuery { image_type, dates, selection })
 }
 
 /// The value of parameter `name` (matched case-insensitively; the last one wins, as
@@ -64,6 +69,18 @@ pub(crate) fn image_type(params: &[RawParam]) -> Result<Option<ImageType>, ApiEr
             ApiError::BadParameter(format!("Invalid imageType: valid values are {}", valid.join(", ")))
         })?)),
     }
+}
+
+/// A date parameter: ISO 8601 with an offset (`2026-12-04T12:00:00+01:00`, or `Z`), the
+/// form the records' `Date` has. A `+` left unencoded reads as a space in a query; it
+/// is taken back as the `+` it was.
+fn date(params: &[RawParam], name: &str) -> Result<Option<DateTime<chrono::FixedOffset>>, ApiError> {
+    let Some(value) = find(params, name) else { return Ok(None) };
+    let text = value.text().map(|t| t.trim().replace(' ', "+"));
+    let parsed = text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
+    parsed.map(Some).ok_or_else(|| {
+        ApiError::BadParameter(format!("Invalid {name}: expected a date such as 2026-12-04T12:00:00+01:00"))
+    })
 }
 
 /// An image index (0 = oldest), from a query value or a path segment. A negative
@@ -100,7 +117,8 @@ mod tests {
     fn check(query: &str, expect: &str) {
         let raw = RawRequest::parse(&format!("/v2/api/image-history?{query}")).unwrap();
         let got = match parse(&raw.params) {
-            Ok(q) => format!("{:?} {:?}", q.image_type, q.selection),
+            Ok(q) if q.dates == DateRange::default() => format!("{:?} {:?}", q.image_type, q.selection),
+            Ok(q) => format!("{:?} {:?} {:?} {:?}", q.image_type, q.selection, q.dates.from, q.dates.to),
             Err(e) => format!("{e:?}"),
         };
         assert_eq!(got, expect, "{query}");
@@ -127,5 +145,13 @@ mod tests {
             r#"BadParameter("Invalid imageType: valid values are LIGHT, FLAT, DARK, BIAS, SNAPSHOT")"#,
         );
         check("whatever=1&count=false", "None Newest");
+        check("all=true&from=2026-12-04T12:00:00%2B01:00", "None All Some(2026-12-04T12:00:00+01:00) None");
+        check("count&to=2026-12-05T11:00:00Z", "None Count None Some(2026-12-05T11:00:00+00:00)");
+        check("from=2026-12-04T12:00:00+01:00", "None Newest Some(2026-12-04T12:00:00+01:00) None");
+        check(
+            "from=yesterday",
+            r#"BadParameter("Invalid from: expected a date such as 2026-12-04T12:00:00+01:00")"#,
+        );
+        check("to=", r#"BadParameter("Invalid to: expected a date such as 2026-12-04T12:00:00+01:00")"#);
     }
 }

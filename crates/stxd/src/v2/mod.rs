@@ -27,7 +27,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use stx_history::History;
+use stx_history::{DateRange, History, ImageType};
 use stx_protocol::request::{RawParam, RawRequest};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -178,6 +178,9 @@ async fn image_history(
     blocking("image history", move || {
         let filter = query.image_type;
         let failed = |e: stx_history::Error| internal("image history", e);
+        if query.dates != DateRange::default() {
+            return dated(&history, &query.dates, filter, query.selection).map_err(failed);
+        }
         Ok(match query.selection {
             Selection::Count => envelope::ok(history.count(filter).map_err(failed)?),
             Selection::All => {
@@ -195,6 +198,29 @@ async fn image_history(
         })
     })
     .await
+}
+
+/// `image-history` over the images dated in `dates`: a night's worth, as a dashboard
+/// asks. Positions count within the span.
+fn dated(
+    history: &History,
+    dates: &DateRange,
+    filter: Option<ImageType>,
+    selection: Selection,
+) -> Result<Response, stx_history::Error> {
+    if selection == Selection::Count {
+        return Ok(envelope::ok(history.count_between(dates, filter)?));
+    }
+    let records = history.between(dates, filter)?;
+    let one = |record: Option<&stx_history::ImageRecord>| match record {
+        Some(r) => envelope::ok([RecordJson::from(r)]),
+        None => ApiError::IndexOutOfRange.into_response(),
+    };
+    Ok(match selection {
+        Selection::All => envelope::ok(records.iter().map(RecordJson::from).collect::<Vec<_>>()),
+        Selection::Index(i) => one(usize::try_from(i).ok().and_then(|i| records.get(i))),
+        Selection::Count | Selection::Newest => one(records.last()),
+    })
 }
 
 #[cfg(test)]
