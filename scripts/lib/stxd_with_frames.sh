@@ -39,10 +39,12 @@ await_records() {
   echo "the history holds $(images) images, expected $1"; tail -n 30 "$work/stxd.log"; exit 1
 }
 
-# One imager frame of STX FrameType $1 (0 dark, 1 light, 2 bias, 3 flat), 256² pixels.
+# One imager frame of STX FrameType $1 (0 dark, 1 light, 2 bias, 3 flat), of $2
+# seconds (default 1), $3 pixels square (default 256).
 take_frame() {
-  call "ImagerSetSettings.cgi?StartX=0&StartY=0&NumX=256&NumY=256" >/dev/null
-  call "ImagerStartExposure.cgi?Duration=1&FrameType=$1" >/dev/null
+  local size=${3:-256}
+  call "ImagerSetSettings.cgi?StartX=0&StartY=0&NumX=$size&NumY=$size" >/dev/null
+  call "ImagerStartExposure.cgi?Duration=${2:-1}&FrameType=$1" >/dev/null
   local state=2
   for _ in $(seq 200); do
     state=$(call "ImagerState.cgi" | tr -d '\r\n')

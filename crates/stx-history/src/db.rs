@@ -117,6 +117,15 @@ pub(crate) const COUNT_BETWEEN: Query = Query {
     typed: "SELECT count(*) FROM images WHERE image_type = ?1 AND date_unix_us >= ?2 AND date_unix_us < ?3",
 };
 
+/// Light frames dated in `[?1, ?2)` per target and filter: count and exposure sum.
+pub(crate) const INTEGRATION: &str = "SELECT target_name, filter, count(*), sum(exposure_time_s) FROM images \
+     WHERE image_type = 'LIGHT' AND date_unix_us >= ?1 AND date_unix_us < ?2 \
+     GROUP BY target_name, filter ORDER BY target_name, filter";
+
+/// Images per type and filter.
+pub(crate) const COUNTS_BY_TYPE_AND_FILTER: &str =
+    "SELECT image_type, filter, count(*) FROM images GROUP BY image_type, filter ORDER BY image_type, filter";
+
 /// Sets the connection up the way every connection of a history must be.
 ///
 /// `synchronous = FULL`: in WAL mode NORMAL keeps the database consistent but may

@@ -11,7 +11,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
 use crate::db::{self, Query};
 use crate::files::{self, IMAGES_DIR, Published, TEMP_PREFIX};
-use crate::{DateRange, Error, ErrorKind, ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
+use crate::{
+    DateRange, Error, ErrorKind, ImageInfo, ImageRecord, ImageType, Integration, NewRecord, StoredImage,
+};
 
 /// The database's name inside the history's directory.
 const DATABASE_FILE: &str = "history.sqlite3";
@@ -271,6 +273,42 @@ impl History {
     pub fn count_between(&self, dates: &DateRange, filter: Option<ImageType>) -> Result<u64, Error> {
         let n: Option<i64> = self.read_one(&db::COUNT_BETWEEN, filter, &dates.bounds_us(), |r| r.get(0))?;
         Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+
+    /// Light frames dated in `dates`, per target and filter: how many and how long.
+    /// Ordered by target, then filter.
+    pub fn integration(&self, dates: &DateRange) -> Result<Vec<Integration>, Error> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(db::INTEGRATION)?;
+            let rows = stmt.query_map(params_from_iter(dates.bounds_us()), |r| {
+                Ok(Integration {
+                    target_name: r.get(0)?,
+                    filter: r.get(1)?,
+                    frames: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    exposure_s: r.get::<_, Option<f64>>(3)?.unwrap_or(0.0),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// How many images there are of each type and filter, ordered by type, then filter.
+    pub fn counts_by_type_and_filter(&self) -> Result<Vec<(ImageType, String, u64)>, Error> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(db::COUNTS_BY_TYPE_AND_FILTER)?;
+            let rows = stmt.query_map([], |r| {
+                let name: String = r.get(0)?;
+                Ok((name, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            })?;
+            let mut counts = Vec::new();
+            for row in rows {
+                let (name, filter, n) = row?;
+                let image_type =
+                    ImageType::parse(&name).ok_or_else(|| Error::corrupt(format!("image type {name:?}")))?;
+                counts.push((image_type, filter, u64::try_from(n).unwrap_or(0)));
+            }
+            Ok(counts)
+        })
     }
 
     fn read_all(

@@ -67,4 +67,4 @@ mod record;
 
 pub use error::{Error, ErrorKind};
 pub use history::{History, Reconciliation};
-pub use record::{DateRange, ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
+pub use record::{DateRange, ImageInfo, ImageRecord, ImageType, Integration, NewRecord, StoredImage};

@@ -136,6 +136,19 @@ impl DateRange {
     }
 }
 
+/// The light frames of one target through one filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Integration {
+    /// `TargetName` of the frames.
+    pub target_name: String,
+    /// `Filter` of the frames (`""` for none).
+    pub filter: String,
+    /// How many.
+    pub frames: u64,
+    /// Their exposure times added up, seconds.
+    pub exposure_s: f64,
+}
+
 /// One image of the history: what is known of it, and the name of its FITS file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageRecord {

@@ -431,3 +431,30 @@ fn images_between_two_dates_with_and_without_filter() {
     assert_eq!(history.count_between(&DateRange { from: None, to: at(1) }, None).unwrap(), 1);
     assert_eq!(history.between(&DateRange { from: at(stored.len() - 1), to: None }, None).unwrap().len(), 1);
 }
+
+#[test]
+fn integration_and_counts_per_type_and_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open(dir.path()).unwrap();
+    let stored = store_mix(&history);
+    let lights: Vec<&ImageRecord> = stored.iter().filter(|r| r.info.image_type == ImageType::Light).collect();
+    let rows = history.integration(&DateRange::default()).unwrap();
+    // Each light of the mix has its own target (M<n>).
+    assert_eq!(rows.len(), lights.len());
+    for (row, light) in rows.iter().zip(&lights) {
+        assert_eq!(
+            (&row.target_name, &row.filter, row.frames),
+            (&light.info.target_name, &light.info.filter, 1)
+        );
+        assert_eq!(row.exposure_s, light.info.exposure_time_s);
+    }
+    let none = DateRange { from: None, to: Some(stored[0].info.date) };
+    assert!(history.integration(&none).unwrap().is_empty());
+    let counts = history.counts_by_type_and_filter().unwrap();
+    assert_eq!(counts.iter().map(|c| c.2).sum::<u64>(), stored.len() as u64);
+    for (t, filter, n) in &counts {
+        let expect =
+            stored.iter().filter(|r| r.info.image_type == *t && r.info.filter == *filter).count() as u64;
+        assert_eq!(*n, expect, "{t:?} {filter}");
+    }
+}

@@ -233,7 +233,8 @@ fn every_reply_on_the_port_is_the_envelope() {
         assert!(json["Error"].as_str().unwrap().starts_with(error), "{method} {path}: {text}");
     };
     check("GET", "/v2/api/nothing-here", 404, "Not found");
-    check("GET", "/", 404, "Not found");
+    check("GET", "/nothing", 404, "Not found");
+    check("GET", "/dashboard/nothing.js", 404, "Not found");
     check("POST", "/v2/api/image-history", 405, "Method not allowed");
     check("DELETE", "/v2/api/version", 405, "Method not allowed");
     check("GET", "/v2/socket", 400, "Not a WebSocket upgrade");

@@ -71,10 +71,13 @@ pub(crate) fn image_type(params: &[RawParam]) -> Result<Option<ImageType>, ApiEr
     }
 }
 
-/// A date parameter: ISO 8601 with an offset (`2026-12-04T12:00:00+01:00`, or `Z`), the
+/// A date parameter (shared with the integration endpoint): ISO 8601 with an offset (`2026-12-04T12:00:00+01:00`, or `Z`), the
 /// form the records' `Date` has. A `+` left unencoded reads as a space in a query; it
 /// is taken back as the `+` it was.
-fn date(params: &[RawParam], name: &str) -> Result<Option<DateTime<chrono::FixedOffset>>, ApiError> {
+pub(crate) fn date(
+    params: &[RawParam],
+    name: &str,
+) -> Result<Option<DateTime<chrono::FixedOffset>>, ApiError> {
     let Some(value) = find(params, name) else { return Ok(None) };
     let text = value.text().map(|t| t.trim().replace(' ', "+"));
     let parsed = text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok());

@@ -7,7 +7,9 @@ mod equipment;
 mod equipment_watch;
 mod events;
 mod history_query;
+mod integration;
 mod json_number;
+mod metrics;
 mod preview;
 mod record_json;
 mod socket;
@@ -32,7 +34,7 @@ use stx_protocol::request::{RawParam, RawRequest};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use envelope::ApiError;
+pub(crate) use envelope::ApiError;
 use history_query::Selection;
 use record_json::RecordJson;
 
@@ -75,6 +77,8 @@ pub fn router(state: V2State) -> Router {
         .route("/v2/api/version", get(version))
         .route("/v2/api/image-history", get(image_history))
         .route("/v2/api/event-history", get(event_history))
+        .route("/v2/api/integration", get(integration::integration))
+        .route("/metrics", get(metrics::metrics))
         .route("/v2/api/equipment/camera/capture", get(capture::capture))
         .route("/v2/api/equipment/camera/info", get(equipment::camera_info))
         .route("/v2/api/equipment/filterwheel/info", get(equipment::filter_wheel_info))
@@ -86,6 +90,7 @@ pub fn router(state: V2State) -> Router {
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json")) }),
         )
         .route("/v2/socket", get(socket::upgrade))
+        .merge(crate::dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(cors))
