@@ -132,6 +132,8 @@ async function showNight(night) {
   state.records = records;
   if (sameNight(night, state.tonight)) state.tonightRecords = records;
   renderAll();
+  // For the load measurement: when the night's charts were first drawn.
+  if (!performance.getEntriesByName("stxd-first-chart").length) performance.mark("stxd-first-chart");
 }
 
 // ---------------------------------------------------------------- colours, stats
@@ -446,7 +448,10 @@ async function renderIntegration() {
   const key = (r) => r.TargetName + "\u0000" + r.Filter;
   const tonight = new Map(night.map((r) => [key(r), r]));
   const body = document.querySelector("#integration-table tbody");
-  body.replaceChildren(...overall.map((r) => {
+  // The night's targets first, most hours first; then the rest of the history's.
+  const hoursOn = (r) => (tonight.has(key(r)) ? num(tonight.get(key(r)).ExposureTime) : -1);
+  const rows = overall.slice().sort((a, b) => hoursOn(b) - hoursOn(a));
+  body.replaceChildren(...rows.map((r) => {
     const t = tonight.get(key(r));
     const tr = document.createElement("tr");
     const cells = [r.TargetName || "—", r.Filter || "none", t ? t.Frames : 0, ((t ? num(t.ExposureTime) : 0) / 3600).toFixed(2),

@@ -15,6 +15,8 @@ const Charts = (() => {
   const PADDING = 0.12;
   /// How near (CSS pixels) a click must land to pick a point.
   const PICK_RADIUS = 12;
+  /// Beyond this many filter changes on a chart, their lines are drawn faintly.
+  const MANY_MARKERS = 30;
   const PLOT_LEFT = 46;
   const PLOT_RIGHT = 8;
   const PLOT_TOP = 6;
@@ -178,6 +180,8 @@ const Charts = (() => {
       g.fillStyle = dim;
       g.lineWidth = 1;
       const yStep = niceStep(hi - lo, 4);
+      // Enough decimals that neighbouring labels differ.
+      const decimals = Math.max(this.options.decimals, Math.ceil(-Math.log10(yStep)));
       for (let v = Math.ceil(lo / yStep) * yStep; v <= hi; v += yStep) {
         const y = Math.round(this.yOf(v)) + 0.5;
         g.beginPath();
@@ -185,7 +189,7 @@ const Charts = (() => {
         g.lineTo(w - PLOT_RIGHT, y);
         g.stroke();
         g.textAlign = "right";
-        g.fillText(v.toFixed(this.options.decimals), PLOT_LEFT - 4, y + 3);
+        g.fillText(v.toFixed(decimals), PLOT_LEFT - 4, y + 3);
       }
       const hour = 3600 * 1000;
       const tStep = Math.max(hour * Math.ceil((x1 - x0) / hour / 8), hour);
@@ -202,19 +206,26 @@ const Charts = (() => {
         g.fillRect(PLOT_LEFT, top, w - PLOT_LEFT - PLOT_RIGHT, this.yOf(Math.max(band.lo, lo)) - top);
       }
 
-      // Filter changes.
+      // Filter changes; a label only where it does not run into the one before.
       g.setLineDash([3, 3]);
       g.strokeStyle = dim;
+      g.globalAlpha = this.data.markers.length > MANY_MARKERS ? 0.3 : 1;
+      let labelEnd = -Infinity;
       for (const m of this.data.markers) {
         const x = Math.round(this.xOf(m.t)) + 0.5;
         g.beginPath();
         g.moveTo(x, PLOT_TOP);
         g.lineTo(x, bottom);
         g.stroke();
-        g.fillStyle = dim;
-        g.textAlign = "left";
-        g.fillText(m.label, x + 2, PLOT_TOP + 9);
+        const width = g.measureText(m.label).width;
+        if (x + 2 > labelEnd + 4) {
+          g.fillStyle = dim;
+          g.textAlign = "left";
+          g.fillText(m.label, x + 2, PLOT_TOP + 9);
+          labelEnd = x + 2 + width;
+        }
       }
+      g.globalAlpha = 1;
       // Reference lines (e.g. the setpoint).
       for (const l of this.data.lines) {
         if (l.y < lo || l.y > hi) continue;
