@@ -200,3 +200,27 @@ fn the_socket_announces_a_filter_change() {
         (Some("FILTERWHEEL-CHANGED"), Some("R"))
     );
 }
+
+/// In front of a real camera (here a second stxd as the camera), the info is the
+/// camera's; a camera that does not answer is the plugin's disconnected camera.
+#[test]
+fn camera_info_through_the_proxy_and_without_a_camera() {
+    let camera = TestServer::start();
+    let proxy = TestServer::start_proxy(&format!("http://{}", camera.addr()));
+    camera.ok("ImagerSetSettings.cgi?CoolerState=1&CCDTemperatureSetpoint=-10");
+    let (_, c) = check(&proxy, "/v2/api/equipment/camera/info", &CAMERA_FIELDS);
+    assert_eq!((c["Connected"].as_bool(), c["Name"].as_str()), (Some(true), Some("SBIG STX-16803")));
+    assert_eq!((c["CoolerOn"].as_bool(), c["TemperatureSetPoint"].as_f64()), (Some(true), Some(-10.0)));
+    let (_, w) = check(&proxy, "/v2/api/equipment/filterwheel/info", &WHEEL_FIELDS);
+    assert_eq!(w["Connected"], true);
+
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let lost = TestServer::start_proxy(&format!("http://{nobody}"));
+    let (text, c) = check(&lost, "/v2/api/equipment/camera/info", &CAMERA_FIELDS);
+    assert_eq!(
+        (c["Connected"].as_bool(), c["CameraState"].as_str()),
+        (Some(false), Some("NoState")),
+        "{text}"
+    );
+    assert!(c.get("Name").is_none(), "no name for a camera not there: {text}");
+}
