@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use stx_camera::ManualClock;
 use stx_client::{Client, ClientConfig, Download, ErrorKind, Timeouts};
 use stx_protocol::{
     Ccd, CcdState, ExposureDuration, ExposureRequest, FilterSlot, FrameType, SettingChange, SettingKey,
     SettingsUpdate, StxError,
 };
+use stx_sim::ManualClock;
 use stxd::server::{Config, Stxd};
 
 struct Camera {
@@ -51,7 +51,7 @@ impl Camera {
         .unwrap()
     }
 
-    fn faults(&self) -> stx_camera::sim::Faults {
+    fn faults(&self) -> stx_sim::sim::Faults {
         self.stxd.as_ref().unwrap().backend().faults().unwrap()
     }
 

@@ -10,9 +10,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-use stx_camera::ScaledClock;
-use stx_camera::sim::Faults;
 use stx_protocol::Ccd;
+use stx_sim::ScaledClock;
+use stx_sim::sim::Faults;
 use stxd::server::{Config, Stxd};
 
 /// A running stxd with its data directory, stopped on drop.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stx_camera::Camera;
-use stx_camera::sim::{Faults, SimCamera};
 use stx_protocol::reply::Reply;
+use stx_sim::sim::{Faults, SimCamera};
 
 use crate::proxy::Proxy;
 

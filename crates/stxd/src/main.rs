@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use stx_camera::ScaledClock;
+use stx_sim::ScaledClock;
 use stxd::server::{Config, DEFAULT_SEED, StartFault, Stxd};
 
 /// The STX camera server: the SBIG STX HTTP Camera API in front of a simulated STX camera.

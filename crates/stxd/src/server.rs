@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use stx_camera::Clock;
-use stx_camera::preset::ModelPreset;
-use stx_camera::sim::{SimCamera, SimConfig};
 use stx_client::{Client, RemoteCamera};
 use stx_history::History;
+use stx_sim::Clock;
+use stx_sim::preset::ModelPreset;
+use stx_sim::sim::{SimCamera, SimConfig};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -49,7 +49,7 @@ pub struct Config {
 pub enum StartError {
     /// The model preset could not be had.
     #[error(transparent)]
-    Preset(#[from] stx_camera::preset::PresetError),
+    Preset(#[from] stx_sim::preset::PresetError),
     /// The data directory could not be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {
@@ -68,7 +68,7 @@ pub enum StartError {
     },
     /// The simulated camera could not be built.
     #[error(transparent)]
-    Camera(#[from] stx_camera::sim::SimError),
+    Camera(#[from] stx_sim::sim::SimError),
     /// The real camera's address is not usable.
     #[error(transparent)]
     CameraUrl(#[from] stx_client::Error),

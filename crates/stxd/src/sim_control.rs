@@ -13,10 +13,10 @@
 
 use std::str::FromStr;
 
-use stx_camera::sim::Faults;
 use stx_protocol::Ccd;
 use stx_protocol::reply::Reply;
 use stx_protocol::request::RawRequest;
+use stx_sim::sim::Faults;
 
 use crate::backend::Backend;
 

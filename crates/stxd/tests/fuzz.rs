@@ -6,10 +6,10 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use stx_camera::ManualClock;
-use stx_camera::preset::ModelPreset;
-use stx_camera::sim::{SimCamera, SimConfig};
 use stx_protocol::reply::Status;
+use stx_sim::ManualClock;
+use stx_sim::preset::ModelPreset;
+use stx_sim::sim::{SimCamera, SimConfig};
 
 const CALLS: &[&str] = &[
     "ImagerGetSettings.cgi",

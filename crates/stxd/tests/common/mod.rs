@@ -11,7 +11,7 @@ use std::process::{Child, Command, ExitStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
-use stx_camera::ManualClock;
+use stx_sim::ManualClock;
 use stxd::server::{Config, Stxd};
 
 /// A running server with its clock and data directory.

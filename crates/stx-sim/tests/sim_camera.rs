@@ -5,8 +5,8 @@ mod sim_support;
 
 use sim_support::{rig, rig_of};
 use stx_camera::Camera;
-use stx_camera::preset::ModelPreset;
 use stx_protocol::{AoPosition, Pulse, PulseDuration, PulseRequest, Relay};
+use stx_sim::preset::ModelPreset;
 
 #[test]
 fn description_and_versions_come_from_the_preset() {

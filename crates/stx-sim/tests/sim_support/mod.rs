@@ -6,12 +6,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use stx_camera::preset::ModelPreset;
-use stx_camera::{Camera, ManualClock, SimCamera, SimConfig};
+use stx_camera::Camera;
 use stx_protocol::{
     Ccd, CcdState, ExposureDuration, ExposureRequest, FrameType, SettingChange, SettingKey, SettingsUpdate,
     StxError,
 };
+use stx_sim::preset::ModelPreset;
+use stx_sim::{ManualClock, SimCamera, SimConfig};
 
 /// A simulated STX-16803 and the clock it runs on.
 pub(crate) struct Rig {
@@ -68,7 +69,7 @@ impl Rig {
     /// Asserts `ccd`'s state and ImageReady, naming the moment when it fails.
     #[track_caller]
     pub(crate) fn check(&self, ccd: Ccd, state: CcdState, ready: bool) {
-        use stx_camera::Clock;
+        use stx_sim::Clock;
         let now = self.clock.now();
         assert_eq!(self.camera.state(ccd).unwrap(), state, "{ccd} state at {now}");
         assert_eq!(self.camera.image_ready(ccd).unwrap(), ready, "{ccd} ImageReady at {now}");

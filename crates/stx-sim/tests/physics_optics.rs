@@ -3,10 +3,10 @@
 //! focal length and aperture. Measured on the noise-free expected image, so the only
 //! error left is the renderer's own.
 
-use stx_camera::preset::ModelPreset;
-use stx_camera::render::scene::{PlacedStar, Scene};
-use stx_camera::render::{RenderJob, expected_electrons};
 use stx_protocol::{Binning, Ccd, Subframe};
+use stx_sim::preset::ModelPreset;
+use stx_sim::render::scene::{PlacedStar, Scene};
+use stx_sim::render::{RenderJob, expected_electrons};
 
 /// Focal length, mm: 0.93"/px on 9 µm pixels, so 2.5" seeing is 2.7 px FWHM.
 const FL_MM: f64 = 2000.0;

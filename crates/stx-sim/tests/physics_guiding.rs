@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
-use stx_camera::preset::ModelPreset;
-use stx_camera::{Camera, Frame, ManualClock, SimCamera, SimConfig};
+use stx_camera::{Camera, Frame};
 use stx_protocol::{
     Ccd, ExposureDuration, ExposureRequest, FrameType, Pulse, PulseDuration, PulseRequest, Relay,
     SettingChange, SettingKey, SettingsUpdate,
 };
+use stx_sim::preset::ModelPreset;
+use stx_sim::{ManualClock, SimCamera, SimConfig};
 
 /// Simulated time guided and unguided, s.
 const SESSION_S: f64 = 3600.0;
@@ -85,7 +86,7 @@ struct Session {
 
 impl Session {
     fn now(&self) -> f64 {
-        use stx_camera::Clock;
+        use stx_sim::Clock;
         self.clock.now().secs()
     }
 

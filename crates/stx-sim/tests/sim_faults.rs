@@ -6,8 +6,8 @@ mod sim_support;
 use std::time::Duration;
 
 use sim_support::rig;
-use stx_camera::sim::FaultSet;
 use stx_protocol::Ccd;
+use stx_sim::sim::FaultSet;
 
 #[test]
 fn a_new_camera_has_no_faults() {

@@ -4,8 +4,8 @@ mod sim_support;
 
 use sim_support::{Rig, rig, rig_of, stx};
 use stx_camera::Camera;
-use stx_camera::preset::ModelPreset;
 use stx_protocol::{Ccd, FilterName, FilterSlot, FilterWheelState, FrameType, SettingKey, StxError};
+use stx_sim::preset::ModelPreset;
 
 /// The STX-16803 preset's wheel: 9 positions, 0.8 s per slot.
 const SECONDS_PER_SLOT: f64 = 0.8;

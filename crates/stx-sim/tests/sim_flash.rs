@@ -4,8 +4,8 @@ mod sim_support;
 
 use sim_support::{rig, rig_in};
 use stx_camera::Camera;
-use stx_camera::sim::FLASH_FILE_NAME;
 use stx_protocol::{FilterName, FilterSlot, FitsChange, FitsSettings, FitsText};
+use stx_sim::sim::FLASH_FILE_NAME;
 
 fn names(pairs: &[(i64, &str)]) -> Vec<(FilterSlot, FilterName)> {
     pairs.iter().map(|&(n, name)| (FilterSlot::new(n).unwrap(), FilterName::new(name).unwrap())).collect()
@@ -89,13 +89,13 @@ fn an_unusable_data_directory_stops_the_camera_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"").unwrap();
-    let config = stx_camera::SimConfig {
-        preset: stx_camera::preset::ModelPreset::resolve("stx-16803").unwrap(),
+    let config = stx_sim::SimConfig {
+        preset: stx_sim::preset::ModelPreset::resolve("stx-16803").unwrap(),
         seed: 1,
         data_dir: Some(file),
-        clock: std::sync::Arc::new(stx_camera::ManualClock::new()),
+        clock: std::sync::Arc::new(stx_sim::ManualClock::new()),
     };
-    assert!(matches!(stx_camera::SimCamera::new(config), Err(stx_camera::SimError::DataDir { .. })));
+    assert!(matches!(stx_sim::SimCamera::new(config), Err(stx_sim::SimError::DataDir { .. })));
 }
 
 #[test]

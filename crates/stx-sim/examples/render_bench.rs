@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use stx_camera::preset::ModelPreset;
-use stx_camera::render::scene::Scene;
-use stx_camera::render::{RenderJob, render};
 use stx_protocol::{Binning, Ccd, Subframe};
+use stx_sim::preset::ModelPreset;
+use stx_sim::render::scene::Scene;
+use stx_sim::render::{RenderJob, render};
 
 /// Focal length, mm: a 1.1 square-degree field on the 36.8 mm KAF-16803, which at the
 /// preset's star density holds about 2000 stars.

@@ -2,10 +2,10 @@
 //! read noise by photon transfer from bias and flat pairs, dark current at two
 //! temperatures, determinism, binning and the readout window.
 
-use stx_camera::preset::{ModelPreset, SensorPreset};
-use stx_camera::render::optics::Optics;
-use stx_camera::render::{RenderJob, expected_electrons, render};
 use stx_protocol::{Binning, Ccd, Subframe};
+use stx_sim::preset::{ModelPreset, SensorPreset};
+use stx_sim::render::optics::Optics;
+use stx_sim::render::{RenderJob, expected_electrons, render};
 
 /// Side of the measured window (or the sensor's shorter side if smaller), pixels:
 /// 262 144 pixels estimate a variance to 0.3 %.
