@@ -4,7 +4,6 @@
 
 mod camera;
 pub mod fits;
-pub mod fits_read;
 mod frame;
 
 pub use camera::{Camera, Error, ErrorKind, Versions};

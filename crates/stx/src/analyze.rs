@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use stx_analysis::{Analysis, Frame, Options, analyze};
-use stx_camera::fits_read::{self, Pixels};
+use stx_camera::fits::{self, Pixels};
 
 /// Arguments of `stx analyze`.
 #[derive(Debug, clap::Args)]
@@ -21,7 +21,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> Result<()> {
     let path = args.file.display();
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {path}"))?;
-    let image = fits_read::read(&bytes).with_context(|| format!("{path} is not a usable FITS image"))?;
+    let image = fits::read(&bytes).with_context(|| format!("{path} is not a usable FITS image"))?;
     let options = Options { saturation: image.saturation, ..Options::default() };
     let context = || format!("cannot analyse {}", args.file.display());
     let analysis = match &image.pixels {

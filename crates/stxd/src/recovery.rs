@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Local};
-use stx_camera::fits_read::{self, FitsImage, Pixels};
+use stx_camera::fits::{self, FitsImage, Pixels};
 use stx_camera::{Frame, FrameMeta};
 use stx_history::{History, ImageType};
 use stx_protocol::{Binning, Ccd, FitsChange, FitsKey, FitsSettings, FrameType, ObsDateTime};
@@ -16,7 +16,7 @@ use crate::pipeline::{image_info, measure};
 /// frames is removed (it holds nothing a user can use, and would be reported forever).
 pub(crate) fn adopt_orphan(history: &History, filename: &str) -> Result<(), stx_history::Error> {
     let path = history.image_path(filename);
-    let parsed = std::fs::read(&path).ok().and_then(|bytes| fits_read::read(&bytes).ok());
+    let parsed = std::fs::read(&path).ok().and_then(|bytes| fits::read(&bytes).ok());
     let Some((frame, fits)) = parsed.and_then(|image| frame_of(&image)) else {
         tracing::warn!("unreadable image file without a record removed: {filename}");
         return history.remove_orphan(filename);

@@ -232,13 +232,13 @@ fn check_history(stxd: &Stxd, data: &Path) -> Vec<String> {
         let path = data.join("images").join(name);
         let bytes =
             std::fs::read(&path).unwrap_or_else(|e| panic!("record {name}: file {}: {e}", path.display()));
-        let image = stx_camera::fits_read::read(&bytes)
-            .unwrap_or_else(|e| panic!("record {name}: not a FITS frame: {e}"));
+        let image =
+            stx_camera::fits::read(&bytes).unwrap_or_else(|e| panic!("record {name}: not a FITS frame: {e}"));
         assert_eq!((image.width, image.height), (256, 256), "record {name}");
         let mut hasher = DefaultHasher::new();
         image.value("DATE-OBS").hash(&mut hasher);
         match &image.pixels {
-            stx_camera::fits_read::Pixels::U16(p) => p.hash(&mut hasher),
+            stx_camera::fits::Pixels::U16(p) => p.hash(&mut hasher),
             other => panic!("record {name}: not 16-bit camera data: {:?}", std::mem::discriminant(other)),
         }
         if let Some(first) = frames.insert(hasher.finish(), name) {

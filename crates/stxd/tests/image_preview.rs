@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{RawReply, TestServer};
 use serde_json::Value;
-use stx_camera::fits_read::{self, Pixels};
+use stx_camera::fits::{self, Pixels};
 
 /// The frame most tests look at: not square, so a swapped width and height shows.
 const WIDTH: u32 = 320;
@@ -132,7 +132,7 @@ fn raw_fits_is_the_stored_file_with_the_frame_data() {
     let stxd = s.stxd.as_ref().unwrap();
     let record = stxd.history().get(0, None).unwrap().unwrap();
     assert_eq!(fits, std::fs::read(stxd.history().path_of(&record)).unwrap(), "the stored file, as is");
-    let image = fits_read::read(&fits).expect("a readable FITS file");
+    let image = fits::read(&fits).expect("a readable FITS file");
     assert_eq!((image.width, image.height), (WIDTH as usize, HEIGHT as usize));
     match image.pixels {
         Pixels::U16(pixels) => assert!(pixels == readout, "FITS data differ from the .bin download"),
@@ -154,7 +154,7 @@ fn image_type_selects_among_that_type() {
     assert_eq!(size("/v2/api/image/1?stream"), (96, 48));
     assert_eq!(size("/v2/api/image/0?stream&imageType=DARK"), (96, 48));
     assert_eq!(size("/v2/api/image/1?stream&imageType=light"), (128, 64));
-    let dark = fits_read::read(&enveloped(&s, "/v2/api/image/0?raw_fits&imageType=Dark")).unwrap();
+    let dark = fits::read(&enveloped(&s, "/v2/api/image/0?raw_fits&imageType=Dark")).unwrap();
     assert_eq!(dark.value("IMAGETYP"), Some("Dark Frame"));
     assert_eq!(failure(&s, "/v2/api/image/1?imageType=DARK"), (400, "Index out of range".to_owned()));
     assert_eq!(failure(&s, "/v2/api/image/0?imageType=FLAT").1, "Index out of range");

@@ -424,7 +424,7 @@ fn fits_download_carries_the_header_and_the_same_pixels() {
     let bytes = fits.body();
     assert_eq!(bytes.len() % 2880, 0);
     // Read back with the project's FITS reader; a missing card fails the test.
-    let image = stx_camera::fits_read::read(bytes).expect("a readable FITS file");
+    let image = stx_camera::fits::read(bytes).expect("a readable FITS file");
     let value = |key: &str| -> String { image.value(key).unwrap_or_else(|| panic!("no {key}")).to_owned() };
     assert_eq!(value("OBJECT"), "O'Brien's nebula");
     assert_eq!(value("TELESCOP"), "RC10");
@@ -447,7 +447,7 @@ fn fits_download_carries_the_header_and_the_same_pixels() {
     }
     // The data equal the .bin download of the same frame.
     let bin = s.get("/api/ImagerData.bin");
-    let stx_camera::fits_read::Pixels::U16(pixels) = &image.pixels else { panic!("16-bit camera data") };
+    let stx_camera::fits::Pixels::U16(pixels) = &image.pixels else { panic!("16-bit camera data") };
     let expected: Vec<u16> = bin.body().chunks(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
     assert_eq!(*pixels, expected);
 }

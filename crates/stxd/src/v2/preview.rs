@@ -193,7 +193,7 @@ fn read_fits(history: &History, record: &ImageRecord) -> Result<Vec<u8>, ApiErro
 /// fault (we wrote it), hence an internal error.
 fn render(fits: &[u8], resize: Option<Resize>, format: Format) -> Result<Vec<u8>, ApiError> {
     let failed = |what: &str, e: &dyn Display| internal(PREVIEW, format_args!("{what}: {e}"));
-    let frame = stx_camera::fits_read::read(fits).map_err(|e| failed("cannot decode the FITS file", &e))?;
+    let frame = stx_camera::fits::read(fits).map_err(|e| failed("cannot decode the FITS file", &e))?;
     let grey =
         super::stretch::to_grey(&frame).ok_or_else(|| failed("frame", &"size does not match its pixels"))?;
     let grey = shrink(grey, resize);

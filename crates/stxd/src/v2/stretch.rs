@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use image::GrayImage;
 use stx_analysis::Histogram;
-use stx_camera::fits_read::{FitsImage, Pixels};
+use stx_camera::fits::{FitsImage, Pixels};
 
 /// Where the shadows are clipped, in normalised MADs (≈ sigmas) from the median:
 /// the common default, which cuts the noise floor's lower tail and nothing of the
