@@ -6,8 +6,7 @@
 //! of card parsing and big-endian decoding, while cfitsio would bring a C build into
 //! every build of the workspace.
 
-const BLOCK: usize = 2880;
-const CARD: usize = 80;
+use super::{BLOCK, CARD};
 
 /// Pixels in the type the analysis takes, converted once, here.
 #[derive(Clone, Debug, PartialEq)]
@@ -248,8 +247,6 @@ fn levels_of(raws: impl ExactSizeIterator<Item = i64>, zero: i64) -> Option<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Frame, FrameMeta};
-    use stx_protocol::{Binning, Ccd, FitsChange, FitsKey, FitsSettings, FrameType, ObsDateTime};
 
     /// Decodes big-endian `raw` values of `bitpix` with BZERO and BSCALE.
     fn check_decode(bitpix: i64, raw: &[f64], bzero: f64, bscale: f64, expect: Pixels) {
@@ -279,36 +276,6 @@ mod tests {
         check_decode(16, &[1.0], 1e300, 1.0, Pixels::F32(vec![f32::INFINITY]));
         check_decode(-32, &[1.5], 0.0, 1.0, Pixels::F32(vec![1.5]));
         check_decode(-64, &[-2.25], 10.0, 1.0, Pixels::F32(vec![7.75]));
-    }
-
-    #[test]
-    fn reads_back_what_we_write() {
-        let meta = FrameMeta {
-            ccd: Ccd::Imager,
-            frame_type: FrameType::Light,
-            duration_s: 30.0,
-            date_obs: ObsDateTime::parse("2026-11-21T22.13.45.123").unwrap(),
-            binning: Binning { x: 2, y: 2 },
-            origin: (10, 20),
-            pixel_size_um: (9.0, 9.0),
-            ccd_temp_c: -19.87,
-            setpoint_c: Some(-20.0),
-            electrons_per_adu: 1.27,
-            filter: Some("Lum/Clear".to_owned()),
-            instrument: "SBIG STX-16803".to_owned(),
-        };
-        let pixels: Vec<u16> = (0..12u16).map(|i| i * 5000).collect();
-        let frame = Frame::new(4, 3, pixels.clone(), meta).unwrap();
-        let mut settings = FitsSettings::default();
-        FitsChange::parse(FitsKey::ObjectName, "O'Brien f/7 field").unwrap().apply_to(&mut settings);
-        let image = read(&crate::fits::encode(&frame, &settings)).unwrap();
-        assert_eq!((image.width, image.height), (4, 3));
-        assert_eq!(image.pixels, Pixels::U16(pixels));
-        assert_eq!(image.value("OBJECT"), Some("O'Brien f/7 field"));
-        assert_eq!(image.value("FILTER"), Some("Lum/Clear"));
-        assert_eq!(image.value("IMAGETYP"), Some("Light Frame"));
-        assert_eq!(image.number("EXPTIME"), Some(30.0));
-        assert_eq!(image.number("CCD-TEMP"), Some(-19.87));
     }
 
     fn check(bytes: &[u8], expect: &str) {

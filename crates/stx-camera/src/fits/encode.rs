@@ -6,12 +6,9 @@
 
 use stx_protocol::FitsSettings;
 
+use super::{BLOCK, CARD};
 use crate::Frame;
 
-/// Bytes in a FITS block: header and data are each padded to a whole number of them.
-const BLOCK: usize = 2880;
-/// Bytes in a header card.
-const CARD: usize = 80;
 /// Most characters a string value can hold between its quotes (columns 12 to 79).
 const MAX_STRING: usize = 68;
 /// Fewest characters between a string's quotes (the standard pads shorter ones).
