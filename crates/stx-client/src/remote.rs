@@ -52,7 +52,7 @@ impl RemoteCamera {
     /// frame is gone, and the new one will be reported when it finishes.
     pub fn note_started(&self, ccd: Ccd, request: ExposureRequest) {
         let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
-        let t = &mut ccds[ccd_index(ccd)];
+        let t = &mut ccds[ccd.index()];
         let ends = SystemTime::now() + Duration::from_secs_f64(request.duration.secs());
         *t = Tracked {
             started: Some(request),
@@ -66,11 +66,11 @@ impl RemoteCamera {
     /// Records an exposure aborted by other means (a proxied request): it no longer
     /// ends when it would have.
     pub fn note_aborted(&self, ccd: Ccd) {
-        self.ccds.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)].ends = None;
+        self.ccds.lock().unwrap_or_else(|e| e.into_inner())[ccd.index()].ends = None;
     }
 
     fn tracked(&self, ccd: Ccd) -> Tracked {
-        self.ccds.lock().unwrap_or_else(|e| e.into_inner())[ccd_index(ccd)].clone()
+        self.ccds.lock().unwrap_or_else(|e| e.into_inner())[ccd.index()].clone()
     }
 
     /// Downloads the CCD's ready frame with its metadata.
@@ -101,14 +101,6 @@ impl RemoteCamera {
             Error::new(ErrorKind::Protocol(format!("{} bytes for a {width}x{height} frame", bytes.len())))
         })?;
         Ok(Arc::new(frame))
-    }
-}
-
-fn ccd_index(ccd: Ccd) -> usize {
-    match ccd {
-        Ccd::Imager => 0,
-        Ccd::Guider => 1,
-        Ccd::ExtGuider => 2,
     }
 }
 
@@ -166,7 +158,7 @@ impl Camera for RemoteCamera {
         }
         let frame = self.download_frame(ccd, tracked.started)?;
         let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
-        let t = &mut ccds[ccd_index(ccd)];
+        let t = &mut ccds[ccd.index()];
         // Keep it only if no new exposure started meanwhile.
         if t.count == tracked.count {
             t.frame = Some(frame.clone());
@@ -231,7 +223,7 @@ impl Camera for RemoteCamera {
         // out (the camera clears it at the start), so a frame here is ours.
         let Some(frame) = self.frame(Ccd::Imager)? else { return Ok(Vec::new()) };
         let mut ccds = self.ccds.lock().unwrap_or_else(|e| e.into_inner());
-        let t = &mut ccds[ccd_index(Ccd::Imager)];
+        let t = &mut ccds[Ccd::Imager.index()];
         if t.count != tracked.count {
             return Ok(Vec::new());
         }

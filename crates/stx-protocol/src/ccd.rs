@@ -25,6 +25,11 @@ impl Ccd {
             Ccd::ExtGuider => "ExtGuider",
         }
     }
+
+    /// Index into arrays kept in [`Ccd::ALL`] order.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl fmt::Display for Ccd {

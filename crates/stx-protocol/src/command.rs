@@ -4,7 +4,7 @@
 //! Range checks that depend on the camera (binning limits, sensor size, busy states)
 //! are not made here; everything the spec fixes is.
 
-use crate::request::{RawParam, RawRequest, RawValue};
+use crate::request::{RawParam, RawRequest, last_param};
 use crate::{
     AoPosition, Ccd, ExposureDuration, ExposureRequest, FilterKey, FilterName, FilterSlot, FitsChange,
     FitsKey, FrameType, ObsDateTime, Pulse, PulseDuration, PulseRequest, Relay, SET_ORDER, SettingChange,
@@ -148,7 +148,7 @@ impl Command {
             Command::PulseGuideTimeRemaining(query_keys(p, parse_relay_key)?)
         } else if is("AOGuide.cgi") {
             let position = |v: &str| real(v).and_then(AoPosition::new);
-            let (x, y) = (find(p, "XPosition"), find(p, "YPosition"));
+            let (x, y) = (last_param(p, "XPosition"), last_param(p, "YPosition"));
             let (Some(x), Some(y)) = (x, y) else { return Err(StxError::ParameterMissing.into()) };
             let x = x.text().and_then(position).ok_or(StxError::BadParameter)?;
             let y = y.text().and_then(position).ok_or(StxError::BadParameter)?;
@@ -189,14 +189,9 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
     head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
-/// The value of the last parameter of that name (any case), if it was sent.
-fn find<'a>(params: &'a [RawParam], name: &str) -> Option<&'a RawValue> {
-    params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value)
-}
-
 /// A required parameter: missing → `0x8000100a`, unreadable → `0x80001009`.
 fn required<T>(params: &[RawParam], name: &str, read: impl Fn(&str) -> Option<T>) -> Result<T, StxError> {
-    let value = find(params, name).ok_or(StxError::ParameterMissing)?;
+    let value = last_param(params, name).ok_or(StxError::ParameterMissing)?;
     value.text().and_then(read).ok_or(StxError::BadParameter)
 }
 
@@ -225,7 +220,7 @@ fn settings_update(ccd: Ccd, params: &[RawParam]) -> SettingsUpdate {
         .into_iter()
         .filter(|key| key.writable_on(ccd))
         .filter_map(|key| {
-            let value = find(params, key.name())?;
+            let value = last_param(params, key.name())?;
             Some(SettingChange { key, value: value.text().and_then(real) })
         })
         .collect();
@@ -233,12 +228,12 @@ fn settings_update(ccd: Ccd, params: &[RawParam]) -> SettingsUpdate {
 }
 
 fn exposure_request(params: &[RawParam]) -> Result<ExposureRequest, StxError> {
-    if find(params, "Duration").is_none() || find(params, "FrameType").is_none() {
+    if last_param(params, "Duration").is_none() || last_param(params, "FrameType").is_none() {
         return Err(StxError::ParameterMissing);
     }
     let duration = required(params, "Duration", |v| real(v).and_then(ExposureDuration::from_secs))?;
     let frame_type = required(params, "FrameType", |v| int(v).and_then(FrameType::from_code))?;
-    let date_time = match find(params, "DateTime") {
+    let date_time = match last_param(params, "DateTime") {
         None => None,
         Some(v) => Some(v.text().and_then(ObsDateTime::parse).ok_or(StxError::BadParameter)?),
     };
@@ -247,7 +242,7 @@ fn exposure_request(params: &[RawParam]) -> Result<ExposureRequest, StxError> {
 
 fn pulse_request(params: &[RawParam]) -> Result<PulseRequest, StxError> {
     let axis = |dir: &str, dur: &str, relays: [Relay; 2]| -> Result<Option<Pulse>, StxError> {
-        match (find(params, dir), find(params, dur)) {
+        match (last_param(params, dir), last_param(params, dur)) {
             (None, None) => Ok(None),
             (Some(d), Some(t)) => {
                 let relay = match d.text().and_then(int) {
@@ -261,11 +256,11 @@ fn pulse_request(params: &[RawParam]) -> Result<PulseRequest, StxError> {
             _ => Err(StxError::ParameterMissing),
         }
     };
-    let x = find(params, "DirectionX").is_some() || find(params, "DurationX").is_some();
-    let y = find(params, "DirectionY").is_some() || find(params, "DurationY").is_some();
+    let x = last_param(params, "DirectionX").is_some() || last_param(params, "DurationX").is_some();
+    let y = last_param(params, "DirectionY").is_some() || last_param(params, "DurationY").is_some();
     // A half pair anywhere, or no pair at all, is a missing parameter before any value
     // is judged.
-    let half = |a: &str, b: &str| find(params, a).is_some() != find(params, b).is_some();
+    let half = |a: &str, b: &str| last_param(params, a).is_some() != last_param(params, b).is_some();
     if (!x && !y) || half("DirectionX", "DurationX") || half("DirectionY", "DurationY") {
         return Err(StxError::ParameterMissing);
     }

@@ -36,6 +36,12 @@ pub struct RawParam {
     pub value: RawValue,
 }
 
+/// The value of the last parameter named `name` (matched in any case), if it was sent:
+/// on the STX API the last of repeated parameters wins.
+pub fn last_param<'a>(params: &'a [RawParam], name: &str) -> Option<&'a RawValue> {
+    params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value)
+}
+
 /// Why a request target cannot be read at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {

@@ -103,7 +103,7 @@ pub(crate) fn answer(backend: &Backend, target: &str) -> Option<Reply> {
 }
 
 fn param<'a>(raw: &'a RawRequest, name: &str) -> Option<&'a str> {
-    raw.params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).and_then(|p| p.value.text())
+    stx_protocol::request::last_param(&raw.params, name).and_then(|v| v.text())
 }
 
 pub(crate) fn parse(raw: &RawRequest) -> Result<SimAction, Reply> {

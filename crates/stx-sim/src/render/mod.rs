@@ -95,7 +95,7 @@ pub fn render(job: &RenderJob) -> Vec<u16> {
         let mut readout = readout.clone();
         let mut rng = noise::stream(
             job.seed,
-            &[STREAM_READOUT, job.exposure_number, sensor::ccd_index(job.ccd), band as u64],
+            &[STREAM_READOUT, job.exposure_number, job.ccd.index() as u64, band as u64],
         );
         for (pixel, &e) in out.iter_mut().zip(&electrons) {
             *pixel = readout.read(&mut rng, f64::from(e));

@@ -60,7 +60,7 @@ pub struct Spot {
 
 /// The sensor's hot pixels, fixed by the seed for the CCD's life, sorted by row.
 pub fn hot_pixels(seed: u64, ccd: Ccd, sensor: &SensorPreset) -> Vec<Spot> {
-    let mut rng = stream(seed, &[STREAM_HOT, ccd_index(ccd)]);
+    let mut rng = stream(seed, &[STREAM_HOT, ccd.index() as u64]);
     let pixels = f64::from(sensor.width) * f64::from(sensor.height);
     let count = (pixels * sensor.hot_pixel_fraction).round() as usize;
     let (lo, hi) = (HOT_FACTOR.0.ln(), HOT_FACTOR.1.ln());
@@ -83,7 +83,7 @@ pub fn cosmic_hits(seed: u64, exposure: u64, ccd: Ccd, sensor: &SensorPreset, du
         * sensor.pixel_size_y_um
         * CM2_PER_UM2;
     let mean = COSMIC_RATE_PER_CM2_S * area_cm2 * duration_s.max(0.0);
-    let mut rng = stream(seed, &[STREAM_COSMIC, exposure, ccd_index(ccd)]);
+    let mut rng = stream(seed, &[STREAM_COSMIC, exposure, ccd.index() as u64]);
     let hits = Poisson::new(mean).map_or(0, |p| p.sample(&mut rng) as usize);
     let tail = Exp::new(1.0 / COSMIC_CHARGE_E.1).expect("positive rate");
     let mut spots = Vec::new();
@@ -173,14 +173,5 @@ impl Readout {
             self.poisson.draw(rng, expected_e).min(self.full_well_e) + normal(rng) * self.read_noise_e
         };
         (electrons * self.adu_per_e + self.bias_adu).round().clamp(0.0, self.max_adu) as u16
-    }
-}
-
-/// A number per CCD, to name its random streams.
-pub(super) fn ccd_index(ccd: Ccd) -> u64 {
-    match ccd {
-        Ccd::Imager => 0,
-        Ccd::Guider => 1,
-        Ccd::ExtGuider => 2,
     }
 }

@@ -189,11 +189,11 @@ impl State {
     }
 
     fn ccd(&self, ccd: Ccd) -> &CcdMachine {
-        &self.ccds[ccd_index(ccd)]
+        &self.ccds[ccd.index()]
     }
 
     fn ccd_mut(&mut self, ccd: Ccd) -> &mut CcdMachine {
-        &mut self.ccds[ccd_index(ccd)]
+        &mut self.ccds[ccd.index()]
     }
 
     /// What `ccd`'s get-settings call reads at `now`.
@@ -268,15 +268,6 @@ impl Surroundings<'_> {
     }
 }
 
-/// Index of `ccd` in arrays kept in [`Ccd::ALL`] order.
-pub(super) fn ccd_index(ccd: Ccd) -> usize {
-    match ccd {
-        Ccd::Imager => 0,
-        Ccd::Guider => 1,
-        Ccd::ExtGuider => 2,
-    }
-}
-
 impl Camera for SimCamera {
     fn settings(&self, ccd: Ccd) -> Result<CcdSettings, Error> {
         let (state, now) = self.inner.lock_at_now();
@@ -319,7 +310,7 @@ impl Camera for SimCamera {
 
     fn start_exposure(&self, ccd: Ccd, request: &ExposureRequest) -> Result<(), Error> {
         let (mut state, now) = self.inner.lock_at_now();
-        let i = ccd_index(ccd);
+        let i = ccd.index();
         let (number, fails) = (state.exposures_started, state.fail_next[i]);
         state.ccds[i].start(now, *request, number, fails)?;
         state.exposures_started += 1;

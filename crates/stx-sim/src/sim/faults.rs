@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use stx_protocol::Ccd;
 
-use super::camera::{Inner, ccd_index};
+use super::camera::Inner;
 
 /// A handle on a [`SimCamera`](super::SimCamera)'s faults. Clones control the same
 /// camera; every fault is off until set.
@@ -54,7 +54,7 @@ impl Faults {
     /// out: no image, ImageReady 0. One exposure only; a new start or an abort clears
     /// the error state.
     pub fn fail_next_exposure(&self, ccd: Ccd) {
-        self.inner.lock_at_now().0.fail_next[ccd_index(ccd)] = true;
+        self.inner.lock_at_now().0.fail_next[ccd.index()] = true;
     }
 
     /// The filter wheel vanishes (`true`) or returns: while gone, FilterState is 2
@@ -103,7 +103,7 @@ impl Faults {
     pub fn active(&self) -> FaultSet {
         let (state, _) = self.inner.lock_at_now();
         FaultSet {
-            fail_next_exposure: Ccd::ALL.into_iter().filter(|&ccd| state.fail_next[ccd_index(ccd)]).collect(),
+            fail_next_exposure: Ccd::ALL.into_iter().filter(|&ccd| state.fail_next[ccd.index()]).collect(),
             filter_wheel_absent: state.wheel.is_absent(),
             filter_wheel_failing: state.wheel.is_failing(),
             cooler_stuck: state.cooler.is_stuck(),

@@ -16,7 +16,7 @@ pub(crate) async fn capture(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = super::params(query)?;
-    let find = |name| history_query::find(&params, name);
+    let find = |name| stx_protocol::request::last_param(&params, name);
     let bad_duration = || {
         ApiError::BadParameter(format!(
             "Invalid duration: expected seconds from {} to {}",

@@ -5,7 +5,7 @@
 
 use chrono::DateTime;
 use stx_history::{DateRange, ImageType};
-use stx_protocol::request::{RawParam, RawValue};
+use stx_protocol::request::{RawParam, RawValue, last_param};
 
 use super::envelope::ApiError;
 
@@ -40,7 +40,7 @@ pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
     let dates = DateRange { from: date(params, "from")?, to: date(params, "to")? };
     let count = flag(params, "count")?;
     let all = flag(params, "all")?;
-    let index = find(params, "index").map(|v| index(v.text())).transpose()?;
+    let index = last_param(params, "index").map(|v| index(v.text())).transpose()?;
     let selection = if count {
         Selection::Count
     } else if all {
@@ -53,16 +53,10 @@ pub(crate) fn parse(params: &[RawParam]) -> Result<HistoryQuery, ApiError> {
     Ok(HistoryQuery { image_type, dates, selection })
 }
 
-/// The value of parameter `name` (matched case-insensitively; the last one wins, as
-/// on the STX API).
-pub(crate) fn find<'a>(params: &'a [RawParam], name: &str) -> Option<&'a RawValue> {
-    params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value)
-}
-
 /// The `imageType` filter, if given. Shared with the image endpoints, which select by
 /// the same rules.
 pub(crate) fn image_type(params: &[RawParam]) -> Result<Option<ImageType>, ApiError> {
-    match find(params, "imageType") {
+    match last_param(params, "imageType") {
         None => Ok(None),
         Some(v) => Ok(Some(v.text().and_then(ImageType::parse).ok_or_else(|| {
             let valid: Vec<&str> = ImageType::ALL.iter().map(|t| t.wire_name()).collect();
@@ -78,7 +72,7 @@ pub(crate) fn date(
     params: &[RawParam],
     name: &str,
 ) -> Result<Option<DateTime<chrono::FixedOffset>>, ApiError> {
-    let Some(value) = find(params, name) else { return Ok(None) };
+    let Some(value) = last_param(params, name) else { return Ok(None) };
     let text = value.text().map(|t| t.trim().replace(' ', "+"));
     let parsed = text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
     parsed.map(Some).ok_or_else(|| {
@@ -98,7 +92,7 @@ pub(crate) fn index(text: Option<&str>) -> Result<u64, ApiError> {
 /// The boolean parameter `name` (see [`boolean`]); false when not given. Shared with
 /// the image and capture endpoints.
 pub(super) fn flag(params: &[RawParam], name: &str) -> Result<bool, ApiError> {
-    find(params, name).map(|v| boolean(v, name)).transpose().map(Option::unwrap_or_default)
+    last_param(params, name).map(|v| boolean(v, name)).transpose().map(Option::unwrap_or_default)
 }
 
 /// `true`/`false` in any case, `1`/`0`, or a bare name (true).

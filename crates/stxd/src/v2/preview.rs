@@ -124,7 +124,7 @@ fn path_index(segment: Result<Path<String>, PathRejection>) -> Result<u64, ApiEr
 /// Reads and checks the query. Every parameter given is checked, even one that
 /// another makes moot (`size` without `resize`): a typo should not pass silently.
 fn parse(params: &[RawParam]) -> Result<PreviewQuery, ApiError> {
-    let find = |name| history_query::find(params, name);
+    let find = |name| stx_protocol::request::last_param(params, name);
     let flag = |name| history_query::flag(params, name);
     let image_type = history_query::image_type(params)?;
     let format = match find("quality") {
