@@ -5,12 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use stx_protocol::command::Command;
-use stx_protocol::encode::{parse_int, parse_real, reply_error, reply_values};
+use stx_protocol::reply::{parse_error, parse_int, parse_values};
 use stx_protocol::{
-    AoPosition, Binning, Ccd, CcdSettings, CcdState, CoolerStatus, ExposureRequest, FanMode, FanStatus,
-    FilterKey, FilterName, FilterSlot, FilterWheelState, FilterWheelStatus, FitsChange, FitsKey,
-    FitsSettings, FitsText, PulseRequest, Relay, RelayStatus, SensorInfo, SettingKey, SettingsUpdate,
-    Subframe,
+    AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
+    FitsChange, FitsKey, FitsSettings, PulseRequest, Relay, RelayStatus, SettingKey, SettingsUpdate,
 };
 
 use crate::error::{Error, ErrorKind};
@@ -127,7 +125,7 @@ impl Client {
         let answer = self.send(command)?;
         let text = String::from_utf8_lossy(&answer.body);
         match answer.status {
-            200 => Ok(reply_values(&text).into_iter().map(str::to_owned).collect()),
+            200 => Ok(parse_values(&text).into_iter().map(str::to_owned).collect()),
             _ => Err(refusal(&command.target(), answer.status, &text)),
         }
     }
@@ -150,7 +148,7 @@ impl Client {
     pub fn settings(&self, ccd: Ccd) -> Result<CcdSettings, Error> {
         let keys: Vec<SettingKey> = SettingKey::ALL.into_iter().filter(|k| k.readable_on(ccd)).collect();
         let values = self.get_settings(ccd, &keys)?;
-        settings_from_values(ccd, &keys, &values).ok_or_else(|| protocol("settings the API cannot have"))
+        CcdSettings::from_values(ccd, &keys, &values).ok_or_else(|| protocol("settings the API cannot have"))
     }
 
     /// Applies settings (the camera applies them in spec order).
@@ -235,22 +233,10 @@ impl Client {
 
     /// The filter wheel (two requests: state, then settings).
     pub fn filter_wheel(&self) -> Result<FilterWheelStatus, Error> {
-        let state = match parse_int(&self.one(&Command::FilterState)?) {
-            Some(0) => FilterWheelState::Idle,
-            Some(1) => FilterWheelState::Moving,
-            Some(2) => FilterWheelState::Error,
-            other => return Err(protocol(&format!("filter state {other:?}"))),
-        };
-        let mut keys = vec![FilterKey::CurrentFilter];
-        keys.extend((1..=8).filter_map(|n| FilterSlot::new(n).map(FilterKey::Name)));
-        let values = self.values(&Command::GetFilterSettings(keys))?;
-        let [current, names @ ..] = values.as_slice() else { return Err(protocol("filter settings")) };
-        let current =
-            parse_int(current).and_then(FilterSlot::new).ok_or_else(|| protocol("current filter"))?;
-        let names: Vec<FilterName> =
-            names.iter().map(|n| FilterName::new(n).unwrap_or_else(FilterName::empty)).collect();
-        let names: [FilterName; 8] = names.try_into().map_err(|_| protocol("eight filter names"))?;
-        Ok(FilterWheelStatus { state, current, names })
+        let state = self.one(&Command::FilterState)?;
+        let values = self.values(&Command::GetFilterSettings(FilterWheelStatus::keys()))?;
+        FilterWheelStatus::from_values(&state, &values)
+            .ok_or_else(|| protocol(&format!("filter state {state:?} and settings {values:?}")))
     }
 
     /// Starts a filter move.
@@ -271,11 +257,7 @@ impl Client {
     /// Time left on each relay.
     pub fn relays(&self) -> Result<RelayStatus, Error> {
         let values = self.values(&Command::PulseGuideTimeRemaining(Relay::ALL.to_vec()))?;
-        let mut status = RelayStatus::default();
-        for (slot, v) in status.remaining_s.iter_mut().zip(&values) {
-            *slot = parse_real(v).ok_or_else(|| protocol(&format!("relay time {v:?}")))?;
-        }
-        Ok(status)
+        RelayStatus::from_values(&values).ok_or_else(|| protocol(&format!("relay times {values:?}")))
     }
 
     /// Moves the AO element.
@@ -291,19 +273,7 @@ impl Client {
     /// The FITS header settings.
     pub fn fits_settings(&self) -> Result<FitsSettings, Error> {
         let values = self.values(&Command::GetFitsSettings(FitsKey::ALL.to_vec()))?;
-        let [object, observer, telescope, fl, aperture, area] = values.as_slice() else {
-            return Err(protocol("six FITS settings"));
-        };
-        let text = |t: &str| FitsText::new(t).ok_or_else(|| protocol(&format!("FITS text {t:?}")));
-        let real = |t: &str| parse_real(t).ok_or_else(|| protocol(&format!("FITS number {t:?}")));
-        Ok(FitsSettings {
-            object_name: text(object)?,
-            observer: text(observer)?,
-            telescope: text(telescope)?,
-            focal_length_mm: real(fl)?,
-            aperture_mm: real(aperture)?,
-            area_mm2: real(area)?,
-        })
+        FitsSettings::from_values(&values).ok_or_else(|| protocol(&format!("FITS settings {values:?}")))
     }
 
     /// Changes FITS header settings.
@@ -371,67 +341,13 @@ fn flag(value: &str) -> Result<bool, Error> {
 
 /// A non-200 answer as an error: the camera's code and text, a 404, or the body.
 fn refusal(target: &str, status: u16, body: &str) -> Error {
-    let kind = match (status, reply_error(body)) {
+    let kind = match (status, parse_error(body)) {
         (404, _) => ErrorKind::NotFound(target.split(['?', '&']).next().unwrap_or(target).to_owned()),
         (_, Some(error)) => {
-            let text = reply_values(body).get(1).map_or_else(|| error.text().to_owned(), |t| (*t).to_owned());
+            let text = parse_values(body).get(1).map_or_else(|| error.text().to_owned(), |t| (*t).to_owned());
             ErrorKind::Camera { error, text }
         }
         _ => ErrorKind::Rejected(format!("{status}: {}", body.trim_end())),
     };
     Error::new(kind)
-}
-
-/// Builds settings from the answer to a get of `keys` (as [`Client::settings`] asks).
-fn settings_from_values(ccd: Ccd, keys: &[SettingKey], values: &[String]) -> Option<CcdSettings> {
-    if keys.len() != values.len() {
-        return None;
-    }
-    let get = |key: SettingKey| keys.iter().position(|k| *k == key).map(|i| values[i].as_str());
-    let int = |key| get(key).and_then(parse_int);
-    let real = |key| get(key).and_then(parse_real);
-    let sensor = SensorInfo {
-        width: int(SettingKey::CameraXSize)? as u32,
-        height: int(SettingKey::CameraYSize)? as u32,
-        pixel_size_x_um: real(SettingKey::PixelSizeX)?,
-        pixel_size_y_um: real(SettingKey::PixelSizeY)?,
-        electrons_per_adu: real(SettingKey::ElectronsPerADU)?,
-        full_well_e: int(SettingKey::FullWellCapacity)? as u32,
-        max_adu: int(SettingKey::MaxADU)? as u32,
-        max_bin_x: int(SettingKey::MaxBinX)? as u16,
-        max_bin_y: int(SettingKey::MaxBinY)? as u16,
-    };
-    let cooler = if ccd == Ccd::ExtGuider {
-        None
-    } else {
-        Some(CoolerStatus {
-            on: int(SettingKey::CoolerState)? == 1,
-            temperature_c: real(SettingKey::CCDTemperature)?,
-            // The guider reads the shared cooler but has no setpoint key.
-            setpoint_c: real(SettingKey::CCDTemperatureSetpoint).unwrap_or(f64::NAN),
-            power_percent: real(SettingKey::CoolerPower)?,
-        })
-    };
-    let imager = ccd == Ccd::Imager;
-    Some(CcdSettings {
-        sensor,
-        binning: Binning { x: int(SettingKey::BinX)? as u16, y: int(SettingKey::BinY)? as u16 },
-        frame: Subframe {
-            start_x: int(SettingKey::StartX)? as u32,
-            start_y: int(SettingKey::StartY)? as u32,
-            num_x: int(SettingKey::NumX)? as u32,
-            num_y: int(SettingKey::NumY)? as u32,
-        },
-        ambient_c: real(SettingKey::AmbientTemperature)?,
-        cooler,
-        fan: if imager {
-            Some(FanStatus {
-                mode: FanMode::from_code(int(SettingKey::FanState)?)?,
-                power_percent: int(SettingKey::FanPower)? as u8,
-            })
-        } else {
-            None
-        },
-        overscan: if imager { Some(int(SettingKey::OverScan)? == 1) } else { None },
-    })
 }

@@ -4,11 +4,12 @@
 //! Range checks that depend on the camera (binning limits, sensor size, busy states)
 //! are not made here; everything the spec fixes is.
 
+use crate::reply::parse_real as real;
 use crate::request::{RawParam, RawRequest, last_param};
 use crate::{
     AoPosition, Ccd, ExposureDuration, ExposureRequest, FilterKey, FilterName, FilterSlot, FitsChange,
     FitsKey, FrameType, ObsDateTime, Pulse, PulseDuration, PulseRequest, Relay, SET_ORDER, SettingChange,
-    SettingKey, SettingsUpdate, StxError, parse_relay_key,
+    SettingKey, SettingsUpdate, StxError,
 };
 
 /// A call of the STX API with its parameters read and checked.
@@ -145,7 +146,7 @@ impl Command {
         } else if is("IsPulseGuiding.cgi") {
             Command::IsPulseGuiding
         } else if is("PulseGuideGetTimeRemaining.cgi") {
-            Command::PulseGuideTimeRemaining(query_keys(p, parse_relay_key)?)
+            Command::PulseGuideTimeRemaining(query_keys(p, Relay::parse)?)
         } else if is("AOGuide.cgi") {
             let position = |v: &str| real(v).and_then(AoPosition::new);
             let (x, y) = (last_param(p, "XPosition"), last_param(p, "YPosition"));
@@ -200,11 +201,6 @@ fn required<T>(params: &[RawParam], name: &str, read: impl Fn(&str) -> Option<T>
 fn query_keys<K>(params: &[RawParam], parse: impl Fn(&str) -> Option<K>) -> Result<Vec<K>, StxError> {
     let keys: Vec<K> = params.iter().filter_map(|p| parse(&p.name)).collect();
     if keys.is_empty() { Err(StxError::NoValidParameter) } else { Ok(keys) }
-}
-
-/// A finite real, as programs print them (`1`, `0.5`, `1E-05`).
-fn real(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// A whole number, also when printed as a real with no fraction (`2.0`).

@@ -1,11 +1,12 @@
-//! The client's direction: a [`Command`] written as the request target a camera reads,
-//! and a camera's reply body read back into values. `Command::parse(target(c)) == c`
+//! The client's direction: a [`Command`] written as the request target a camera reads
+//! (a reply is read back by the parsers beside its formatters, in [`crate::reply`] and
+//! the value types). `Command::parse(target(c)) == c`
 //! for every command (tested below), so client and server cannot drift apart.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::command::Command;
-use crate::{FilterKey, FitsChange, Relay, StxError};
+use crate::{FilterKey, FitsChange, Relay};
 
 /// Characters left as they are in a parameter value: unreserved ones (RFC 3986).
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -53,7 +54,7 @@ impl Command {
             Command::AbortExposure(ccd) => (format!("{}AbortExposure.cgi", ccd.prefix()), vec![]),
             Command::FilterState => ("FilterState.cgi".to_owned(), vec![]),
             Command::GetFilterSettings(keys) => {
-                ("GetFilterSetting.cgi".to_owned(), keys.iter().map(filter_key).collect())
+                ("GetFilterSetting.cgi".to_owned(), keys.iter().map(|k| k.name()).collect())
             }
             Command::ChangeFilter(slot) => {
                 ("ChangeFilter.cgi".to_owned(), vec![format!("NewPosition={}", slot.get())])
@@ -62,7 +63,9 @@ impl Command {
                 "SetFilterName.cgi".to_owned(),
                 names
                     .iter()
-                    .map(|(slot, name)| format!("Filter{}Name={}", slot.get(), encode(name.as_str())))
+                    .map(|(slot, name)| {
+                        format!("{}={}", FilterKey::Name(*slot).name(), encode(name.as_str()))
+                    })
                     .collect(),
             ),
             Command::PulseGuide(request) => {
@@ -82,15 +85,7 @@ impl Command {
             Command::IsPulseGuiding => ("IsPulseGuiding.cgi".to_owned(), vec![]),
             Command::PulseGuideTimeRemaining(relays) => (
                 "PulseGuideGetTimeRemaining.cgi".to_owned(),
-                relays
-                    .iter()
-                    .map(|r| match r {
-                        Relay::XPlus => "XPlus".to_owned(),
-                        Relay::XMinus => "XMinus".to_owned(),
-                        Relay::YPlus => "YPlus".to_owned(),
-                        Relay::YMinus => "YMinus".to_owned(),
-                    })
-                    .collect(),
+                relays.iter().map(|r| r.name().to_owned()).collect(),
             ),
             Command::AoGuide { x, y } => (
                 "AOGuide.cgi".to_owned(),
@@ -131,14 +126,6 @@ impl Command {
     }
 }
 
-fn filter_key(key: &FilterKey) -> String {
-    match key {
-        FilterKey::CurrentFilter => "CurrentFilter".to_owned(),
-        FilterKey::CurrentFilterName => "CurrentFilterName".to_owned(),
-        FilterKey::Name(slot) => format!("Filter{}Name", slot.get()),
-    }
-}
-
 fn fits_change(change: &FitsChange) -> String {
     match change {
         FitsChange::ObjectName(t) => format!("ObjectName={}", encode(t.as_str())),
@@ -148,31 +135,6 @@ fn fits_change(change: &FitsChange) -> String {
         FitsChange::Aperture(v) => format!("Aperture={}", num(*v)),
         FitsChange::Area(v) => format!("Area={}", num(*v)),
     }
-}
-
-/// The values of a 200 text reply: one per CRLF-terminated line.
-pub fn reply_values(body: &str) -> Vec<&str> {
-    if body.is_empty() {
-        return Vec::new();
-    }
-    body.strip_suffix("\r\n").unwrap_or(body).split("\r\n").collect()
-}
-
-/// The camera error of a 400 reply body (`0x8000100X\r\n<text>\r\n`), if it names one
-/// of the spec's codes.
-pub fn reply_error(body: &str) -> Option<StxError> {
-    let code = body.lines().next()?.trim().strip_prefix("0x")?;
-    StxError::from_code(u32::from_str_radix(code, 16).ok()?)
-}
-
-/// Parses an integer reply value (`2`).
-pub fn parse_int(value: &str) -> Option<i64> {
-    value.trim().parse().ok()
-}
-
-/// Parses a real reply value (`-20.15`).
-pub fn parse_real(value: &str) -> Option<f64> {
-    value.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 #[cfg(test)]
@@ -215,14 +177,5 @@ mod tests {
         ] {
             check(target);
         }
-    }
-
-    #[test]
-    fn replies_read_back() {
-        assert_eq!(reply_values("65535\r\n9\r\n9\r\n9.00\r\n"), ["65535", "9", "9", "9.00"]);
-        assert_eq!(reply_values(""), Vec::<&str>::new());
-        assert_eq!(reply_values("\r\n"), [""]);
-        assert_eq!(reply_error("0x8000100b\r\nFilter Selector is busy.\r\n"), Some(StxError::FilterBusy));
-        assert_eq!(reply_error("Not Found\r\n"), None);
     }
 }

@@ -14,6 +14,25 @@ pub struct FilterWheelStatus {
 }
 
 impl FilterWheelStatus {
+    /// The keys [`from_values`](Self::from_values) reads: `CurrentFilter`, then the
+    /// eight names.
+    pub fn keys() -> Vec<FilterKey> {
+        let mut keys = vec![FilterKey::CurrentFilter];
+        keys.extend((1..=8).filter_map(|n| FilterSlot::new(n).map(FilterKey::Name)));
+        keys
+    }
+
+    /// The wheel from its `FilterState` value and the values of a get of
+    /// [`keys`](Self::keys), as [`FilterKey::format`] writes them; `None` if they are not.
+    pub fn from_values(state: &str, values: &[impl AsRef<str>]) -> Option<FilterWheelStatus> {
+        let state = crate::reply::parse_int(state).and_then(FilterWheelState::from_code)?;
+        let [current, names @ ..] = values else { return None };
+        let current = crate::reply::parse_int(current.as_ref()).and_then(FilterSlot::new)?;
+        let names: Vec<FilterName> =
+            names.iter().map(|n| FilterName::new(n.as_ref()).unwrap_or_else(FilterName::empty)).collect();
+        Some(FilterWheelStatus { state, current, names: names.try_into().ok()? })
+    }
+
     /// `CurrentFilterName`: the current slot's name, empty for slot 0.
     pub fn current_name(&self) -> &str {
         self.current.filter_index().map_or("", |i| self.names[i].as_str())
@@ -50,6 +69,15 @@ impl FilterKey {
         }
     }
 
+    /// The key's name on the wire, as [`parse`](Self::parse) reads it.
+    pub fn name(self) -> String {
+        match self {
+            FilterKey::CurrentFilter => "CurrentFilter".to_owned(),
+            FilterKey::CurrentFilterName => "CurrentFilterName".to_owned(),
+            FilterKey::Name(slot) => format!("Filter{}Name", slot.get()),
+        }
+    }
+
     /// This key's value in `s`, as the camera sends it.
     pub fn format(self, s: &FilterWheelStatus) -> String {
         match self {
@@ -57,5 +85,28 @@ impl FilterKey {
             FilterKey::CurrentFilterName => s.current_name().to_owned(),
             FilterKey::Name(slot) => slot.filter_index().map_or(String::new(), |i| s.names[i].to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_status_read_back() {
+        for key in FilterWheelStatus::keys().into_iter().chain([FilterKey::CurrentFilterName]) {
+            assert_eq!(FilterKey::parse(&key.name()), Some(key));
+        }
+        let mut names: [FilterName; 8] = std::array::from_fn(|_| FilterName::empty());
+        names[2] = FilterName::new("H alpha").unwrap();
+        let status = FilterWheelStatus {
+            state: FilterWheelState::Moving,
+            current: FilterSlot::new(3).unwrap(),
+            names,
+        };
+        let values: Vec<String> = FilterWheelStatus::keys().into_iter().map(|k| k.format(&status)).collect();
+        let state = crate::reply::int(status.state.code());
+        assert_eq!(FilterWheelStatus::from_values(&state, &values), Some(status));
+        assert_eq!(FilterWheelStatus::from_values("3", &values), None);
     }
 }

@@ -19,6 +19,24 @@ pub struct FitsSettings {
     pub area_mm2: f64,
 }
 
+impl FitsSettings {
+    /// The settings from the values of a get of [`FitsKey::ALL`], as
+    /// [`FitsKey::format`] writes them; `None` if they are not.
+    pub fn from_values(values: &[impl AsRef<str>]) -> Option<FitsSettings> {
+        let [object, observer, telescope, fl, aperture, area] = values else { return None };
+        let text = |t: &dyn AsRef<str>| FitsText::new(t.as_ref());
+        let real = |t: &dyn AsRef<str>| crate::reply::parse_real(t.as_ref());
+        Some(FitsSettings {
+            object_name: text(object)?,
+            observer: text(observer)?,
+            telescope: text(telescope)?,
+            focal_length_mm: real(fl)?,
+            aperture_mm: real(aperture)?,
+            area_mm2: real(area)?,
+        })
+    }
+}
+
 impl Default for FitsSettings {
     /// The spec's defaults.
     fn default() -> Self {
@@ -110,7 +128,7 @@ impl FitsChange {
     /// printable ASCII characters; numbers: finite reals). A value that breaks them is
     /// ignored, as the spec lists no error.
     pub fn parse(key: FitsKey, value: &str) -> Option<FitsChange> {
-        let real = || value.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+        let real = || crate::reply::parse_real(value);
         Some(match key {
             FitsKey::ObjectName => FitsChange::ObjectName(FitsText::new(value)?),
             FitsKey::Observer => FitsChange::Observer(FitsText::new(value)?),
@@ -130,6 +148,24 @@ impl FitsChange {
             FitsChange::FocalLength(v) => s.focal_length_mm = v,
             FitsChange::Aperture(v) => s.aperture_mm = v,
             FitsChange::Area(v) => s.area_mm2 = v,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_back_as_they_are_written() {
+        let mut written = FitsSettings::default();
+        FitsChange::parse(FitsKey::ObjectName, "M27 'Dumbbell'").unwrap().apply_to(&mut written);
+        FitsChange::parse(FitsKey::FL, "1234.56").unwrap().apply_to(&mut written);
+        let values: Vec<String> = FitsKey::ALL.iter().map(|k| k.format(&written)).collect();
+        assert_eq!(FitsSettings::from_values(&values), Some(written));
+        assert_eq!(FitsSettings::from_values(&values[..5]), None);
+        for key in FitsKey::ALL {
+            assert_eq!(FitsKey::parse(key.name()), Some(key));
         }
     }
 }

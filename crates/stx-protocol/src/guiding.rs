@@ -31,19 +31,39 @@ impl RelayStatus {
         self.remaining_s.iter().any(|&t| t > 0.0)
     }
 
+    /// The status from the values of a time-remaining call for [`Relay::ALL`], as
+    /// [`remaining`](Self::remaining) is written; `None` if they are not.
+    pub fn from_values(values: &[impl AsRef<str>]) -> Option<RelayStatus> {
+        let mut status = RelayStatus::default();
+        if values.len() != status.remaining_s.len() {
+            return None;
+        }
+        for (slot, v) in status.remaining_s.iter_mut().zip(values) {
+            *slot = crate::reply::parse_real(v.as_ref())?;
+        }
+        Some(status)
+    }
+
     /// Seconds left on one relay.
     pub fn remaining(&self, relay: Relay) -> f64 {
         self.remaining_s[relay.index()]
     }
 }
 
-/// The relay the key names (`XPlus`, `XMinus`, `YPlus`, `YMinus`, any case).
-pub fn parse_relay_key(name: &str) -> Option<Relay> {
-    const NAMES: [(&str, Relay); 4] = [
-        ("XPlus", Relay::XPlus),
-        ("XMinus", Relay::XMinus),
-        ("YPlus", Relay::YPlus),
-        ("YMinus", Relay::YMinus),
-    ];
-    NAMES.into_iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, r)| r)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_names_and_times_read_back() {
+        for relay in Relay::ALL {
+            assert_eq!(Relay::parse(relay.name()), Some(relay));
+            assert_eq!(Relay::parse(&relay.name().to_ascii_lowercase()), Some(relay));
+        }
+        let status = RelayStatus { remaining_s: [0.0, 1.25, 0.0, 655.35] };
+        let values: Vec<String> =
+            Relay::ALL.iter().map(|r| crate::reply::real(status.remaining(*r))).collect();
+        assert_eq!(RelayStatus::from_values(&values), Some(status));
+        assert_eq!(RelayStatus::from_values(&values[..3]), None);
+    }
 }

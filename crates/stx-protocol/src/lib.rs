@@ -28,7 +28,7 @@ pub use error::StxError;
 pub use exposure::ExposureRequest;
 pub use filter::{FilterKey, FilterWheelStatus};
 pub use fits_settings::{FitsChange, FitsKey, FitsSettings};
-pub use guiding::{PulseRequest, RelayStatus, parse_relay_key};
+pub use guiding::{PulseRequest, RelayStatus};
 pub use settings::{
     Binning, CcdSettings, CoolerStatus, FanMode, FanStatus, SET_ORDER, SensorInfo, SettingChange, SettingKey,
     SettingsUpdate, Subframe,

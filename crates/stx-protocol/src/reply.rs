@@ -1,5 +1,6 @@
 //! Replies as the camera sends them: status, content type and body bytes. Number
-//! formatting lives here so every value is written one way.
+//! formatting lives here so every value is written one way, and beside each formatter
+//! its parser, the client's direction (`parse_*`), round-tripped in the tests below.
 
 use crate::StxError;
 
@@ -14,6 +15,32 @@ pub fn real(value: f64) -> String {
     let s = format!("{value:.2}");
     // `-0.00` would confuse clients that compare strings; the camera prints `0.00`.
     if s == "-0.00" { "0.00".to_owned() } else { s }
+}
+
+/// Parses an integer value (`2`).
+pub fn parse_int(value: &str) -> Option<i64> {
+    value.trim().parse().ok()
+}
+
+/// Parses a finite real as programs print them (`-20.15`, `1`, `0.5`, `1E-05`): reply
+/// values and request parameters alike.
+pub fn parse_real(value: &str) -> Option<f64> {
+    value.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// The values of a 200 text reply: one per CRLF-terminated line.
+pub fn parse_values(body: &str) -> Vec<&str> {
+    if body.is_empty() {
+        return Vec::new();
+    }
+    body.strip_suffix("\r\n").unwrap_or(body).split("\r\n").collect()
+}
+
+/// The camera error of a 400 reply body (`0x8000100X\r\n<text>\r\n`), if it names one
+/// of the spec's codes.
+pub fn parse_error(body: &str) -> Option<StxError> {
+    let code = body.lines().next()?.trim().strip_prefix("0x")?;
+    StxError::from_code(u32::from_str_radix(code, 16).ok()?)
 }
 
 /// The three statuses the camera uses.
@@ -128,5 +155,26 @@ mod tests {
         assert_eq!(e.body, b"0x80001000\r\nNo valid parameter.\r\n");
         assert_eq!(e.body.len(), 33);
         assert_eq!(Reply::empty().body.len(), 0);
+    }
+
+    #[test]
+    fn replies_read_back() {
+        assert_eq!(parse_values("65535\r\n9\r\n9\r\n9.00\r\n"), ["65535", "9", "9", "9.00"]);
+        assert_eq!(parse_values(""), Vec::<&str>::new());
+        assert_eq!(parse_values("\r\n"), [""]);
+        assert_eq!(parse_error("0x8000100b\r\nFilter Selector is busy.\r\n"), Some(StxError::FilterBusy));
+        assert_eq!(parse_error("Not Found\r\n"), None);
+    }
+
+    #[test]
+    fn what_is_written_reads_back() {
+        let body = |r: Reply| String::from_utf8(r.body).unwrap();
+        assert_eq!(parse_values(&body(Reply::values(["1", "", "x y"]))), ["1", "", "x y"]);
+        assert_eq!(parse_error(&body(Reply::error(StxError::FilterBusy))), Some(StxError::FilterBusy));
+        assert_eq!(parse_int(&int(-42)), Some(-42));
+        assert_eq!(parse_real(&real(-20.15)), Some(-20.15));
+        assert_eq!(parse_real("1E-05"), Some(1e-5));
+        assert_eq!(parse_real("NaN"), None);
+        assert_eq!(parse_real("inf"), None);
     }
 }

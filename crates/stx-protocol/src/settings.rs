@@ -143,6 +143,64 @@ pub struct CcdSettings {
     pub overscan: Option<bool>,
 }
 
+impl CcdSettings {
+    /// The settings of `ccd` from the values of a get of `keys`, as
+    /// [`SettingKey::format`] writes them; `None` if a key the CCD reads is missing or
+    /// its value is not one the API can send.
+    pub fn from_values(ccd: Ccd, keys: &[SettingKey], values: &[impl AsRef<str>]) -> Option<CcdSettings> {
+        if keys.len() != values.len() {
+            return None;
+        }
+        let get = |key: SettingKey| keys.iter().position(|k| *k == key).map(|i| values[i].as_ref());
+        let int = |key| get(key).and_then(crate::reply::parse_int);
+        let real = |key| get(key).and_then(crate::reply::parse_real);
+        let sensor = SensorInfo {
+            width: int(SettingKey::CameraXSize)? as u32,
+            height: int(SettingKey::CameraYSize)? as u32,
+            pixel_size_x_um: real(SettingKey::PixelSizeX)?,
+            pixel_size_y_um: real(SettingKey::PixelSizeY)?,
+            electrons_per_adu: real(SettingKey::ElectronsPerADU)?,
+            full_well_e: int(SettingKey::FullWellCapacity)? as u32,
+            max_adu: int(SettingKey::MaxADU)? as u32,
+            max_bin_x: int(SettingKey::MaxBinX)? as u16,
+            max_bin_y: int(SettingKey::MaxBinY)? as u16,
+        };
+        let cooler = if ccd == Ccd::ExtGuider {
+            None
+        } else {
+            Some(CoolerStatus {
+                on: int(SettingKey::CoolerState)? == 1,
+                temperature_c: real(SettingKey::CCDTemperature)?,
+                // The guider reads the shared cooler but has no setpoint key.
+                setpoint_c: real(SettingKey::CCDTemperatureSetpoint).unwrap_or(f64::NAN),
+                power_percent: real(SettingKey::CoolerPower)?,
+            })
+        };
+        let imager = ccd == Ccd::Imager;
+        Some(CcdSettings {
+            sensor,
+            binning: Binning { x: int(SettingKey::BinX)? as u16, y: int(SettingKey::BinY)? as u16 },
+            frame: Subframe {
+                start_x: int(SettingKey::StartX)? as u32,
+                start_y: int(SettingKey::StartY)? as u32,
+                num_x: int(SettingKey::NumX)? as u32,
+                num_y: int(SettingKey::NumY)? as u32,
+            },
+            ambient_c: real(SettingKey::AmbientTemperature)?,
+            cooler,
+            fan: if imager {
+                Some(FanStatus {
+                    mode: FanMode::from_code(int(SettingKey::FanState)?)?,
+                    power_percent: int(SettingKey::FanPower)? as u8,
+                })
+            } else {
+                None
+            },
+            overscan: if imager { Some(int(SettingKey::OverScan)? == 1) } else { None },
+        })
+    }
+}
+
 /// A name a settings call knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)] // Each variant is the API parameter of the same name.
@@ -380,4 +438,48 @@ fn apply_one(s: &mut CcdSettings, change: SettingChange) -> Option<()> {
         _ => return None,
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(ccd: Ccd) -> CcdSettings {
+        let imager = ccd == Ccd::Imager;
+        CcdSettings {
+            sensor: SensorInfo {
+                width: 4096,
+                height: 4096,
+                pixel_size_x_um: 9.0,
+                pixel_size_y_um: 9.0,
+                electrons_per_adu: 1.27,
+                full_well_e: 100_000,
+                max_adu: 65535,
+                max_bin_x: 9,
+                max_bin_y: 9,
+            },
+            binning: Binning { x: 2, y: 3 },
+            frame: Subframe { start_x: 10, start_y: 20, num_x: 100, num_y: 200 },
+            ambient_c: 12.5,
+            cooler: (ccd != Ccd::ExtGuider).then_some(CoolerStatus {
+                on: true,
+                temperature_c: -19.87,
+                setpoint_c: -20.0,
+                power_percent: 43.21,
+            }),
+            fan: imager.then_some(FanStatus { mode: FanMode::Auto, power_percent: 70 }),
+            overscan: imager.then_some(true),
+        }
+    }
+
+    #[test]
+    fn settings_read_back_as_they_are_written() {
+        for ccd in [Ccd::Imager, Ccd::ExtGuider] {
+            let written = settings(ccd);
+            let keys: Vec<SettingKey> = SettingKey::ALL.into_iter().filter(|k| k.readable_on(ccd)).collect();
+            let values: Vec<String> = keys.iter().map(|k| k.format(&written).unwrap()).collect();
+            assert_eq!(CcdSettings::from_values(ccd, &keys, &values), Some(written), "{ccd}");
+            assert_eq!(CcdSettings::from_values(ccd, &keys, &values[1..]), None);
+        }
+    }
 }

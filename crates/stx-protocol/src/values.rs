@@ -121,6 +121,13 @@ impl FilterWheelState {
             FilterWheelState::Error => 2,
         }
     }
+
+    /// The state of that number.
+    pub fn from_code(code: i64) -> Option<FilterWheelState> {
+        [FilterWheelState::Idle, FilterWheelState::Moving, FilterWheelState::Error]
+            .into_iter()
+            .find(|s| i64::from(s.code()) == code)
+    }
 }
 
 /// A filter wheel position: 0 is "no filter", 1 to 8 are the filters.
@@ -338,6 +345,21 @@ impl Relay {
             Relay::YPlus => Relay::YMinus,
             Relay::YMinus => Relay::YPlus,
         }
+    }
+
+    /// The relay's key on the wire (`PulseGuideGetTimeRemaining`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Relay::XPlus => "XPlus",
+            Relay::XMinus => "XMinus",
+            Relay::YPlus => "YPlus",
+            Relay::YMinus => "YMinus",
+        }
+    }
+
+    /// The relay of that key, in any case.
+    pub fn parse(name: &str) -> Option<Relay> {
+        Relay::ALL.into_iter().find(|r| r.name().eq_ignore_ascii_case(name))
     }
 
     /// Index into a four-relay array, in [`Relay::ALL`] order.

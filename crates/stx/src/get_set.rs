@@ -128,7 +128,7 @@ fn parse_change(ccd: Ccd, text: &str) -> Result<SettingChange> {
         let valid: Vec<&str> = SET_ORDER.iter().filter(|k| k.writable_on(ccd)).map(|k| k.name()).collect();
         Failure::usage(format!("unknown or read-only {ccd} setting '{name}'; settable: {}", valid.join(", ")))
     })?;
-    let number = value.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+    let number = stx_protocol::reply::parse_real(value).ok_or_else(|| {
         Failure::usage(format!("invalid value '{value}' for {}: expected a number", key.name()))
     })?;
     Ok(SettingChange { key, value: Some(number) })
