@@ -10,36 +10,22 @@ use stx_protocol::{
     SettingsUpdate, StxError,
 };
 use stx_sim::ManualClock;
-use stxd::server::{Config, Stxd};
+use stxd::testing::TestStxd;
 
 struct Camera {
-    stxd: Option<Stxd>,
+    stxd: TestStxd,
     clock: Arc<ManualClock>,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
 }
 
 impl Camera {
     fn start() -> Camera {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new());
-        let config = Config {
-            stx_listen: "127.0.0.1:0".parse().unwrap(),
-            api_listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().to_owned(),
-            model: "stx-16803".to_owned(),
-            seed: 3,
-            camera: None,
-            faults: Vec::new(),
-        };
-        let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).unwrap();
-        Camera { stxd: Some(stxd), clock, runtime, _dir: dir }
+        let stxd = TestStxd::start_in(tempfile::tempdir().unwrap(), clock.clone(), |c| c.seed = 3);
+        Camera { stxd, clock }
     }
 
     fn url(&self) -> String {
-        format!("http://{}", self.stxd.as_ref().unwrap().stx_addr())
+        self.stxd.stx_url()
     }
 
     /// A client that does not pace (tests need no 50 ms gaps) unless asked.
@@ -52,7 +38,7 @@ impl Camera {
     }
 
     fn faults(&self) -> stx_sim::sim::Faults {
-        self.stxd.as_ref().unwrap().backend().faults().unwrap()
+        self.stxd.faults()
     }
 
     /// Exposes the imager and moves the clock until its state is `want`.
@@ -70,14 +56,6 @@ impl Camera {
             self.clock.advance(0.25);
         }
         panic!("the imager never reached {want:?}");
-    }
-}
-
-impl Drop for Camera {
-    fn drop(&mut self) {
-        if let Some(stxd) = self.stxd.take() {
-            self.runtime.block_on(stxd.shutdown());
-        }
     }
 }
 

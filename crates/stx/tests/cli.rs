@@ -2,7 +2,7 @@
 //! in this test, on a clock running 1000 times fast (a 10 s exposure takes 10 ms). The
 //! CLI is another process, so a manual clock could not be advanced between its calls.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,43 +13,24 @@ use serde_json::Value;
 use stx_protocol::Ccd;
 use stx_sim::ScaledClock;
 use stx_sim::sim::Faults;
-use stxd::server::{Config, Stxd};
+use stxd::testing::TestStxd;
 
 /// A running stxd with its data directory, stopped on drop.
 struct Server {
-    stxd: Option<Stxd>,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
+    stxd: TestStxd,
 }
 
 impl Server {
     fn start() -> Server {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            stx_listen: "127.0.0.1:0".parse().unwrap(),
-            api_listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().join("data"),
-            model: "stx-16803".to_owned(),
-            seed: 7,
-            camera: None,
-            faults: Vec::new(),
-        };
         let clock = Arc::new(ScaledClock::new(1000.0));
-        let stxd = runtime.block_on(Stxd::start(&config, clock)).expect("stxd starts");
-        Server { stxd: Some(stxd), runtime, _dir: dir }
-    }
-
-    fn stx_addr(&self) -> SocketAddr {
-        self.stxd.as_ref().unwrap().stx_addr()
+        let stxd = TestStxd::start_in(tempfile::tempdir().unwrap(), clock, |c| c.data_dir.push("data"));
+        Server { stxd }
     }
 
     /// `stx` pointed at this server's camera and API.
     fn stx(&self) -> Command {
-        let api = self.stxd.as_ref().unwrap().api_addr();
         let mut cmd = Command::cargo_bin("stx").unwrap();
-        cmd.args(["--camera", &format!("http://{}", self.stx_addr()), "--api", &format!("http://{api}")]);
+        cmd.args(["--camera", &self.stxd.stx_url(), "--api", &self.stxd.api_url()]);
         cmd.timeout(Duration::from_secs(120));
         cmd
     }
@@ -69,7 +50,7 @@ impl Server {
 
     /// The simulated camera's fault switches.
     fn faults(&self) -> Faults {
-        self.stxd.as_ref().unwrap().backend().faults().unwrap()
+        self.stxd.faults()
     }
 
     /// A small readout window, so that frames render quickly.
@@ -80,14 +61,6 @@ impl Server {
     /// Exposes a light frame into `file`.
     fn expose(&self, file: &Path) -> Value {
         self.json(&["expose", "--duration", "10", "--type", "light", "-o", file.to_str().unwrap()])
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stxd) = self.stxd.take() {
-            self.runtime.block_on(stxd.shutdown());
-        }
     }
 }
 
@@ -324,7 +297,7 @@ fn history_lists_exposed_frames() {
     ]);
 
     // The server measures each frame after it is read out: both are, once drained.
-    s.stxd.as_ref().unwrap().pipeline().drain();
+    s.stxd.stxd().pipeline().drain();
     let records = s.json(&["history"]);
     let list = records.as_array().unwrap();
     assert_eq!(list.len(), 2, "{records}");

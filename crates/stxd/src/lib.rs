@@ -18,4 +18,6 @@ mod recovery;
 pub mod server;
 mod sim_control;
 mod stx_http;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod v2;

@@ -177,13 +177,14 @@ fn the_socket_announces_a_filter_change() {
     s.ok("SetFilterName.cgi?Filter1Name=L&Filter2Name=R");
     s.ok("ChangeFilter.cgi?NewPosition=1");
     s.advance(30.0);
-    let url = format!("ws://{}/v2/socket", s.stxd.as_ref().unwrap().api_addr());
-    let mut socket = s.runtime.block_on(async { tokio_tungstenite::connect_async(url).await.unwrap().0 });
+    let url = format!("ws://{}/v2/socket", s.stxd().api_addr());
+    let mut socket =
+        s.harness.runtime().block_on(async { tokio_tungstenite::connect_async(url).await.unwrap().0 });
     // The watcher reads the camera every second: let it see slot 1 at rest first.
     std::thread::sleep(Duration::from_millis(2500));
     s.ok("ChangeFilter.cgi?NewPosition=2");
     s.advance(30.0);
-    let message = s.runtime.block_on(async {
+    let message = s.harness.runtime().block_on(async {
         tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap()
     });
     assert_eq!(

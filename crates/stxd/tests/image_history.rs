@@ -260,7 +260,7 @@ fn frames_from_any_client_are_recorded_once_and_survive_a_restart() {
     let s = TestServer::start_in(dir);
     assert_eq!(s.api("/v2/api/image-history?all=true").text(), before);
     for r in serde_json::from_str::<Value>(&before).unwrap()["Response"].as_array().unwrap() {
-        let path = s.dir.path().join("images").join(r["Filename"].as_str().unwrap());
+        let path = s.harness.dir().join("images").join(r["Filename"].as_str().unwrap());
         assert!(path.exists(), "{}", path.display());
     }
     assert_eq!(s.take_frame(1), 6);
@@ -336,10 +336,11 @@ fn capture_takes_a_snapshot() {
 fn websocket_announces_a_frame_taken_through_the_stx_api() {
     use futures_util::StreamExt;
     let s = TestServer::start();
-    let url = format!("ws://{}/v2/socket", s.stxd.as_ref().unwrap().api_addr());
-    let mut socket = s.runtime.block_on(async { tokio_tungstenite::connect_async(url).await.unwrap().0 });
+    let url = format!("ws://{}/v2/socket", s.stxd().api_addr());
+    let mut socket =
+        s.harness.runtime().block_on(async { tokio_tungstenite::connect_async(url).await.unwrap().0 });
     s.take_frame(1);
-    let message = s.runtime.block_on(async {
+    let message = s.harness.runtime().block_on(async {
         tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
             .await
             .unwrap()

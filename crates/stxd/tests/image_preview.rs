@@ -129,7 +129,7 @@ fn raw_fits_is_the_stored_file_with_the_frame_data() {
 
     let fits = enveloped(&s, "/v2/api/image/0?raw_fits=true");
     assert!(fits.starts_with(b"SIMPLE  ="), "{:?}", String::from_utf8_lossy(&fits[..80]));
-    let stxd = s.stxd.as_ref().unwrap();
+    let stxd = s.stxd();
     let record = stxd.history().get(0, None).unwrap().unwrap();
     assert_eq!(fits, std::fs::read(stxd.history().path_of(&record)).unwrap(), "the stored file, as is");
     let image = fits::read(&fits).expect("a readable FITS file");
@@ -179,7 +179,7 @@ fn a_thumbnail_is_made_once_per_file() {
     let s = TestServer::start();
     assert_eq!(s.take_frame_sized(1, 512, 256), 1);
     let thumb = streamed(&s, "/v2/api/image/thumbnail/0", "image/jpeg");
-    let stored: Vec<_> = std::fs::read_dir(s.dir.path().join("images")).unwrap().flatten().collect();
+    let stored: Vec<_> = std::fs::read_dir(s.harness.dir().join("images")).unwrap().flatten().collect();
     assert_eq!(stored.len(), 1);
     std::fs::remove_file(stored[0].path()).unwrap();
     // The file is gone, so only a kept thumbnail can answer; a preview cannot.

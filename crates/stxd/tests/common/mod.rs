@@ -12,14 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stx_sim::ManualClock;
-use stxd::server::{Config, Stxd};
+use stxd::server::Stxd;
+use stxd::testing::TestStxd;
 
-/// A running server with its clock and data directory.
+/// A running server (`stxd::testing`) with its manual clock.
 pub struct TestServer {
-    pub stxd: Option<Stxd>,
+    pub harness: TestStxd,
     pub clock: Arc<ManualClock>,
-    pub dir: tempfile::TempDir,
-    pub runtime: tokio::runtime::Runtime,
 }
 
 /// One reply as it came off the socket.
@@ -127,31 +126,26 @@ impl TestServer {
 
     /// A server on `dir`, its STX API at `stx_listen`, simulated or fronting `camera`.
     pub fn start_with(dir: tempfile::TempDir, stx_listen: SocketAddr, camera: Option<&str>) -> TestServer {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let clock = Arc::new(ManualClock::new());
-        let config = Config {
-            stx_listen,
-            api_listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().to_owned(),
-            model: "stx-16803".to_owned(),
-            seed: 7,
-            camera: camera.map(str::to_owned),
-            faults: Vec::new(),
-        };
-        let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).expect("stxd starts");
-        TestServer { stxd: Some(stxd), clock, dir, runtime }
+        let harness = TestStxd::start_in(dir, clock.clone(), |config| {
+            config.stx_listen = stx_listen;
+            config.camera = camera.map(str::to_owned);
+        });
+        TestServer { harness, clock }
     }
 
     /// Stops the server and hands back its data directory.
-    pub fn stop(mut self) -> tempfile::TempDir {
-        let stxd = self.stxd.take().unwrap();
-        self.runtime.block_on(stxd.shutdown());
-        self.dir
+    pub fn stop(self) -> tempfile::TempDir {
+        self.harness.stop()
+    }
+
+    /// The server.
+    pub fn stxd(&self) -> &Stxd {
+        self.harness.stxd()
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.stxd.as_ref().unwrap().stx_addr()
+        self.stxd().stx_addr()
     }
 
     /// Sends raw bytes, reads until the server closes.
@@ -190,7 +184,7 @@ impl TestServer {
 
     /// Any method on the v2 API port.
     pub fn api_request(&self, method: &str, path: &str) -> RawReply {
-        api_request(self.stxd.as_ref().unwrap().api_addr(), method, path).unwrap()
+        api_request(self.stxd().api_addr(), method, path).unwrap()
     }
 
     /// The v2 reply's JSON.
@@ -220,7 +214,7 @@ impl TestServer {
 
     /// Runs the pipeline now; returns how many images the history holds.
     pub fn drain(&self) -> u64 {
-        let stxd = self.stxd.as_ref().unwrap();
+        let stxd = self.stxd();
         stxd.pipeline().drain();
         stxd.history().count(None).unwrap()
     }
