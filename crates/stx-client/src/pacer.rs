@@ -17,6 +17,14 @@ pub(crate) struct Turn<'a> {
     _guard: MutexGuard<'a, Option<Instant>>,
 }
 
+impl Turn<'_> {
+    /// When this turn started: the pacer's own schedule, which the spacing is kept on.
+    #[cfg(test)]
+    fn started(&self) -> Instant {
+        self._guard.expect("a turn has a start")
+    }
+}
+
 impl Pacer {
     /// A pacer spacing command starts by `min_interval`.
     pub(crate) fn new(min_interval: Duration) -> Pacer {
@@ -36,5 +44,32 @@ impl Pacer {
         }
         *last = Some(Instant::now());
         Turn { _guard: last }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// The pacer's own schedule, not a clock read elsewhere: eight threads asking at
+    /// once get turns whose starts are each at least the interval after the last.
+    #[test]
+    fn turns_start_at_least_the_interval_apart() {
+        let interval = Duration::from_millis(20);
+        let pacer = Arc::new(Pacer::new(interval));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let pacer = pacer.clone();
+                std::thread::spawn(move || (0..3).map(|_| pacer.turn().started()).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut starts: Vec<Instant> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+        starts.sort();
+        assert_eq!(starts.len(), 24);
+        for pair in starts.windows(2) {
+            assert!(pair[1] - pair[0] >= interval, "two turns {:?} apart", pair[1] - pair[0]);
+        }
     }
 }

@@ -267,8 +267,10 @@ fn a_frame_narrower_than_its_binning_is_a_header_only_file() {
     assert_eq!(value(&cards(&file), "NAXIS1").unwrap(), "0");
     let dir = tempfile::tempdir().unwrap();
     let fit = write_pair(dir.path(), &frame, &FitsSettings::default());
-    if let Ok(out) = Command::new("fitsverify").arg(&fit).output() {
-        let report = String::from_utf8_lossy(&out.stdout);
-        assert!(report.contains("0 warning(s) and 0 error(s)"), "{report}");
-    }
+    let Ok(out) = Command::new("fitsverify").arg(&fit).output() else {
+        skip_unless_ci("fitsverify is not installed (apt-get install fitsverify)");
+        return;
+    };
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("0 warning(s) and 0 error(s)"), "{report}");
 }
