@@ -59,12 +59,21 @@
 //! - **One process per directory.** Within it, writes take turns on one connection
 //!   and reads use their own connections (WAL), so a slow store never delays a query.
 
+// The store (SQLite and files) is the default feature `store`; without it the crate is
+// the records' vocabulary alone, so the `stx` CLI can name an image type without
+// linking SQLite.
+#[cfg(feature = "store")]
 mod db;
+#[cfg(feature = "store")]
 mod error;
+#[cfg(feature = "store")]
 mod files;
+#[cfg(feature = "store")]
 mod history;
 mod record;
 
+#[cfg(feature = "store")]
 pub use error::{Error, ErrorKind};
+#[cfg(feature = "store")]
 pub use history::{History, Reconciliation};
 pub use record::{DateRange, ImageInfo, ImageRecord, ImageType, Integration, NewRecord, StoredImage};

@@ -128,6 +128,7 @@ pub struct DateRange {
 
 impl DateRange {
     /// The ends as the database keeps dates, microseconds since the epoch.
+    #[cfg(feature = "store")]
     pub(crate) fn bounds_us(&self) -> [i64; 2] {
         [
             self.from.map_or(i64::MIN, |d| d.timestamp_micros()),
