@@ -314,6 +314,8 @@ fn capture_takes_a_snapshot() {
     assert_eq!(s.ok("ImagerState.cgi"), "2\r\n");
     let (status, json) = s.api_json("/v2/api/equipment/camera/capture?duration=2");
     assert_eq!(status, 400, "busy: {json}");
+    assert_eq!(json["Success"], false, "the envelope: {json}");
+    assert!(json["Error"].as_str().unwrap().starts_with("Camera refused the exposure: "), "{json}");
     s.advance(2.0);
     s.advance_until("ImagerState.cgi", "0\r\n", 30.0);
     assert_eq!(s.drain(), 1);

@@ -143,6 +143,19 @@ fn a_frame_finished_just_before_a_capture_is_kept() {
 }
 
 #[test]
+fn a_capture_without_a_camera_is_unavailable_not_a_bad_parameter() {
+    let nobody = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let lost = TestServer::start_proxy(&url(nobody));
+    let (status, json) = lost.api_json("/v2/api/equipment/camera/capture?duration=1");
+    assert_eq!(status, 503, "{json}");
+    assert_eq!(
+        (json["Success"].as_bool(), json["Error"].as_str()),
+        (Some(false), Some("Camera unavailable"))
+    );
+    assert_eq!(json["StatusCode"], 503);
+}
+
+#[test]
 fn the_camera_sees_at_most_one_command_per_50_ms() {
     let camera = TestServer::start();
     let relay = Relay::start(camera.addr());

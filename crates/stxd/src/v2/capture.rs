@@ -5,6 +5,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use stx_camera::ErrorKind;
 use stx_protocol::request::RawValue;
 use stx_protocol::{Ccd, ExposureDuration, ExposureRequest, FrameType};
 
@@ -27,7 +28,7 @@ pub(crate) async fn capture(
     let duration = find("duration")
         .ok_or_else(bad_duration)?
         .text()
-        .and_then(|t| t.trim().parse::<f64>().ok())
+        .and_then(stx_protocol::reply::parse_real)
         .and_then(ExposureDuration::from_secs)
         .ok_or_else(bad_duration)?;
     // Read only to be checked. Unlike the other flags, a bare `save` is refused: it must
@@ -44,11 +45,17 @@ pub(crate) async fn capture(
     let request = ExposureRequest { duration, frame_type: FrameType::Light, date_time: None };
     blocking("capture", move || {
         let camera = state.camera.clone();
-        state
-            .pipeline
-            .start_snapshot(|| camera.start_exposure(Ccd::Imager, &request))
-            .map_err(|e| ApiError::BadParameter(format!("Camera refused the exposure: {e}")))
+        state.pipeline.start_snapshot(|| camera.start_exposure(Ccd::Imager, &request)).map_err(camera_error)
     })
     .await?;
     Ok(envelope::ok("Capture started"))
+}
+
+/// A camera that would not start the exposure: its refusal, or that it is not there.
+fn camera_error(e: stx_camera::Error) -> ApiError {
+    if let ErrorKind::Stx(refusal) = e.kind() {
+        return ApiError::CameraRefused(format!("Camera refused the exposure: {refusal}"));
+    }
+    tracing::warn!("capture: {e}");
+    ApiError::CameraUnavailable
 }

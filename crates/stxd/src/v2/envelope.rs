@@ -58,6 +58,11 @@ pub(crate) enum ApiError {
     IndexOutOfRange,
     /// A parameter with a value it cannot take; the message names it.
     BadParameter(String),
+    /// The camera refused a call the request needed (a capture while it exposes); the
+    /// message carries the camera's own text.
+    CameraRefused(String),
+    /// The camera could not be reached, or did not answer as an STX camera does.
+    CameraUnavailable,
     /// No such endpoint.
     NotFound,
     /// The endpoint exists, but not for this method.
@@ -72,9 +77,12 @@ pub(crate) enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::IndexOutOfRange | ApiError::BadParameter(_) | ApiError::NotAWebSocket(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            // A refusal is the camera's 400 passed on, as the STX API answers it.
+            ApiError::IndexOutOfRange
+            | ApiError::BadParameter(_)
+            | ApiError::NotAWebSocket(_)
+            | ApiError::CameraRefused(_) => StatusCode::BAD_REQUEST,
+            ApiError::CameraUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -85,6 +93,8 @@ impl ApiError {
         match self {
             ApiError::IndexOutOfRange => "Index out of range",
             ApiError::BadParameter(message) => message,
+            ApiError::CameraRefused(message) => message,
+            ApiError::CameraUnavailable => "Camera unavailable",
             ApiError::NotFound => "Not found",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::NotAWebSocket(message) => message,
