@@ -147,7 +147,7 @@ mod tests {
         let text = exposition(None, &[(ImageType::Light, "H\"a".to_owned(), 3)], &CameraFigures::default());
         assert!(text.contains("stxd_camera_up 0\n"), "{text}");
         assert!(text.contains("stxd_frames_total{image_type=\"LIGHT\",filter=\"H\\\"a\"} 3\n"), "{text}");
-        assert!(!text.contains("stxd_light_frame_hfr_pixels "), "no sample without a frame: {text}");
+        assert!(!text.contains("\nstxd_light_frame_hfr_pixels "), "no sample without a frame: {text}");
         assert!(text.ends_with("# EOF\n"));
     }
 }
