@@ -202,10 +202,10 @@ pub(crate) fn insert(
             real(info.exposure_time_s),
             info.filter,
             info.rms_text,
-            real(info.temperature_c),
+            info.temperature_c.and_then(real),
             info.camera_name,
-            info.gain,
-            info.offset,
+            info.gain.unwrap_or(NONE),
+            info.offset.unwrap_or(NONE),
             info.date.timestamp_micros(),
             info.date.offset().local_minus_utc(),
             info.telescope_name,
@@ -213,13 +213,13 @@ pub(crate) fn insert(
             real(info.stdev),
             real(info.mean),
             real(info.median),
-            info.stars,
-            real(info.hfr),
+            info.stars.map_or(NONE.into(), |n| i64::try_from(n).unwrap_or(i64::MAX)),
+            info.hfr.and_then(real),
             info.is_bayered,
             info.target_name,
             info.min,
             info.max,
-            real(info.hfr_stdev),
+            info.hfr_stdev.and_then(real),
         ],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
@@ -294,23 +294,23 @@ pub(crate) fn stored_from_row(r: &Row<'_>) -> rusqlite::Result<StoredImage> {
         image_type,
         filter: r.get(5)?,
         rms_text: r.get(6)?,
-        temperature_c: nan_if_null(r, 7)?,
+        temperature_c: r.get(7)?,
         camera_name: r.get(8)?,
-        gain: r.get(9)?,
-        offset: r.get(10)?,
+        gain: unless_none(r.get(9)?),
+        offset: unless_none(r.get(10)?),
         date,
         telescope_name: r.get(13)?,
         focal_length_mm: nan_if_null(r, 14)?,
         stdev: nan_if_null(r, 15)?,
         mean: nan_if_null(r, 16)?,
         median: nan_if_null(r, 17)?,
-        stars: r.get(18)?,
-        hfr: nan_if_null(r, 19)?,
+        stars: u64::try_from(r.get::<_, i64>(18)?).ok(),
+        hfr: r.get(19)?,
         is_bayered: r.get(20)?,
         target_name: r.get(21)?,
         min: r.get(22)?,
         max: r.get(23)?,
-        hfr_stdev: nan_if_null(r, 24)?,
+        hfr_stdev: r.get(24)?,
     };
     Ok(StoredImage {
         index: r.get(0)?,
@@ -318,6 +318,15 @@ pub(crate) fn stored_from_row(r: &Row<'_>) -> rusqlite::Result<StoredImage> {
         already_stored: false,
         record: ImageRecord { info, filename: r.get(2)? },
     })
+}
+
+/// The integer the NOT NULL columns `gain`, `pixel_offset` and `stars` hold for "none"
+/// (the schema predates the record's `Option`s, and a -1 never means anything else).
+const NONE: i32 = -1;
+
+/// A NOT NULL integer column's value, `None` for [`NONE`].
+fn unless_none(value: i32) -> Option<i32> {
+    (value != NONE).then_some(value)
 }
 
 /// NaN is stored as NULL.

@@ -78,15 +78,15 @@ pub struct ImageInfo {
     /// `RmsText`: guiding RMS during the exposure, e.g. `Tot: 0.52 (0.86")`; `""`
     /// when there was no guiding data.
     pub rms_text: String,
-    /// `Temperature`: CCD temperature at the end of the exposure, °C; NaN when
-    /// unknown.
-    pub temperature_c: f64,
+    /// `Temperature`: CCD temperature at the end of the exposure, °C, if known (the
+    /// API writes `NaN` for none).
+    pub temperature_c: Option<f64>,
     /// `CameraName`.
     pub camera_name: String,
-    /// `Gain`: -1, a CCD has no gain setting.
-    pub gain: i32,
-    /// `Offset`: -1, a CCD has no offset setting.
-    pub offset: i32,
+    /// `Gain`, for a camera with a gain setting; a CCD has none (the API writes -1).
+    pub gain: Option<i32>,
+    /// `Offset`, for a camera with an offset setting; a CCD has none (the API writes -1).
+    pub offset: Option<i32>,
     /// `Date`: when the image was saved, with the local UTC offset. Kept to the
     /// microsecond.
     pub date: DateTime<FixedOffset>,
@@ -100,10 +100,11 @@ pub struct ImageInfo {
     pub mean: f64,
     /// `Median` of the raw pixels, ADU.
     pub median: f64,
-    /// `Stars`: stars detected; -1 when detection did not run.
-    pub stars: i64,
-    /// `HFR`: mean star HFR, pixels; NaN when detection did not run.
-    pub hfr: f64,
+    /// `Stars`: stars detected, if detection ran (the API writes -1 for none).
+    pub stars: Option<u64>,
+    /// `HFR`: mean star HFR, pixels, if detection ran and found stars (the API writes
+    /// `NaN` for none).
+    pub hfr: Option<f64>,
     /// `IsBayered`: false for monochrome sensors.
     pub is_bayered: bool,
     /// `TargetName`: the FITS setting ObjectName.
@@ -112,9 +113,9 @@ pub struct ImageInfo {
     pub min: u16,
     /// `Max`: the largest raw pixel value.
     pub max: u16,
-    /// `HFRStDev`: sample standard deviation of the star HFRs; NaN when detection
-    /// did not run.
-    pub hfr_stdev: f64,
+    /// `HFRStDev`: sample standard deviation of the star HFRs, if there is one (the
+    /// API writes `NaN` for none).
+    pub hfr_stdev: Option<f64>,
 }
 
 /// A span of record dates, `[from, to)`; either end may be open.

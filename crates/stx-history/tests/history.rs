@@ -29,10 +29,10 @@ fn info(image_type: ImageType, n: u32) -> ImageInfo {
         image_type,
         filter: if n & 1 == 0 { "Ha".to_owned() } else { String::new() },
         rms_text: "Tot: 0.52 (0.86\")".to_owned(),
-        temperature_c: -20.0,
+        temperature_c: Some(-20.0),
         camera_name: "SBIG STX-16803".to_owned(),
-        gain: -1,
-        offset: -1,
+        gain: None,
+        offset: None,
         date: DateTime::parse_from_rfc3339("2026-11-21T22:13:45.123+01:00").unwrap()
             + chrono::Duration::seconds(n.into()),
         telescope_name: "RC 12".to_owned(),
@@ -40,13 +40,13 @@ fn info(image_type: ImageType, n: u32) -> ImageInfo {
         stdev: 12.5,
         mean: 1000.25,
         median: 998.5,
-        stars: if runs_stars { i64::from(n) } else { -1 },
-        hfr: if runs_stars { 2.25 } else { f64::NAN },
+        stars: runs_stars.then_some(u64::from(n)),
+        hfr: runs_stars.then_some(2.25),
         is_bayered: false,
         target_name: format!("M{n}"),
         min: 100,
         max: 65535,
-        hfr_stdev: if runs_stars { 0.5 } else { f64::NAN },
+        hfr_stdev: runs_stars.then_some(0.5),
     }
 }
 
@@ -149,7 +149,7 @@ fn nan_infinities_and_the_date_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let history = History::open(dir.path()).unwrap();
     let mut odd = info(ImageType::Dark, 3);
-    odd.temperature_c = f64::INFINITY;
+    odd.temperature_c = Some(f64::INFINITY);
     odd.mean = f64::NEG_INFINITY;
     odd.median = f64::NAN;
     odd.exposure_time_s = -0.0;
@@ -161,10 +161,10 @@ fn nan_infinities_and_the_date_round_trip() {
     let mut expected = stored.record.clone();
     expected.info.exposure_time_s = 0.0;
     assert!(same(&back, &expected));
-    assert!(back.info.hfr.is_nan() && back.info.hfr_stdev.is_nan() && back.info.median.is_nan());
-    assert_eq!(back.info.temperature_c, f64::INFINITY);
+    assert!(back.info.hfr.is_none() && back.info.hfr_stdev.is_none() && back.info.median.is_nan());
+    assert_eq!(back.info.temperature_c, Some(f64::INFINITY));
     assert_eq!(back.info.mean, f64::NEG_INFINITY);
-    assert_eq!(back.info.stars, -1);
+    assert_eq!(back.info.stars, None);
     assert_eq!(back.info.date.to_rfc3339_opts(SecondsFormat::Millis, false), "2026-11-21T22:13:48.123+01:00");
 }
 

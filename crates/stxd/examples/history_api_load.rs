@@ -245,9 +245,9 @@ fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
     let sky = matches!(image_type, ImageType::Light | ImageType::Snapshot);
     // Star counts and HFRs of a full sky frame (a 16 × 16 frame holds no stars).
     let (stars, hfr, hfr_stdev) = if sky {
-        (rng.gen_range(150..1050), rng.gen_range(1.6..3.6), rng.gen_range(0.2..0.6))
+        (Some(rng.gen_range(150..1050)), Some(rng.gen_range(1.6..3.6)), Some(rng.gen_range(0.2..0.6)))
     } else {
-        (-1, f64::NAN, f64::NAN)
+        (None, None, None)
     };
     let info = ImageInfo {
         exposure_time_s: exposure_s,
@@ -258,10 +258,10 @@ fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
         } else {
             String::new()
         },
-        temperature_c: temperature,
+        temperature_c: Some(temperature),
         camera_name: "SBIG STX-16803".to_owned(),
-        gain: -1,
-        offset: -1,
+        gain: None,
+        offset: None,
         date,
         telescope_name: "RC 12".to_owned(),
         focal_length_mm: 2432.0,

@@ -76,13 +76,13 @@ fn exposition(
         &mut out,
         "stxd_light_frame_hfr_pixels",
         "Mean star HFR of the newest light frame.",
-        info.map(|i| i.hfr),
+        info.and_then(|i| i.hfr),
     );
     gauge(
         &mut out,
         "stxd_light_frame_stars",
         "Stars detected in the newest light frame.",
-        info.map(|i| i.stars as f64),
+        info.and_then(|i| i.stars).map(|n| n as f64),
     );
     gauge(
         &mut out,

@@ -45,26 +45,34 @@ impl<'a> From<&'a ImageRecord> for RecordJson<'a> {
             image_type: i.image_type.wire_name(),
             filter: &i.filter,
             rms_text: &i.rms_text,
-            temperature: Num(i.temperature_c),
+            temperature: nan_for_none(i.temperature_c),
             camera_name: &i.camera_name,
-            gain: i.gain,
-            offset: i.offset,
+            gain: i.gain.unwrap_or(NONE),
+            offset: i.offset.unwrap_or(NONE),
             date: i.date.to_rfc3339_opts(SecondsFormat::Millis, false),
             telescope_name: &i.telescope_name,
             focal_length: Num(i.focal_length_mm),
             st_dev: Num(i.stdev),
             mean: Num(i.mean),
             median: Num(i.median),
-            stars: i.stars,
-            hfr: Num(i.hfr),
+            stars: i.stars.map_or(NONE.into(), |n| i64::try_from(n).unwrap_or(i64::MAX)),
+            hfr: nan_for_none(i.hfr),
             is_bayered: i.is_bayered,
             target_name: &i.target_name,
             min: i.min,
             max: i.max,
-            hfr_st_dev: Num(i.hfr_stdev),
+            hfr_st_dev: nan_for_none(i.hfr_stdev),
             filename: &r.filename,
         }
     }
+}
+
+/// What the plugin writes for an integer it does not have (`Gain`, `Offset`, `Stars`).
+const NONE: i32 = -1;
+
+/// What the plugin writes for a double it does not have: `NaN`.
+fn nan_for_none(value: Option<f64>) -> Num {
+    Num(value.unwrap_or(f64::NAN))
 }
 
 #[cfg(test)]
@@ -82,23 +90,23 @@ mod tests {
                 image_type: ImageType::Light,
                 filter: "Ha".to_owned(),
                 rms_text: String::new(),
-                temperature_c: -20.0,
+                temperature_c: Some(-20.0),
                 camera_name: "SBIG STX-16803".to_owned(),
-                gain: -1,
-                offset: -1,
+                gain: None,
+                offset: None,
                 date: DateTime::parse_from_rfc3339("2026-11-21T22:13:45.123+01:00").unwrap(),
                 telescope_name: "RC10".to_owned(),
                 focal_length_mm: 2000.0,
                 stdev: 12.5,
                 mean: 1085.25,
                 median: 33710.0,
-                stars: 41,
-                hfr: 2.1,
+                stars: Some(41),
+                hfr: Some(2.1),
                 is_bayered: false,
                 target_name: "M27".to_owned(),
                 min: 980,
                 max: 65535,
-                hfr_stdev: 0.1,
+                hfr_stdev: Some(0.1),
             },
             filename: "000001_LIGHT_20261121T221345.fits".to_owned(),
         }
@@ -127,8 +135,8 @@ mod tests {
         let mut dark = light();
         let i = &mut dark.info;
         (i.image_type, i.exposure_time_s, i.temperature_c, i.focal_length_mm) =
-            (ImageType::Dark, 2.5, -19.87, 749.5);
-        (i.stars, i.hfr, i.hfr_stdev, i.median) = (-1, f64::NAN, f64::NAN, 1000.5);
+            (ImageType::Dark, 2.5, Some(-19.87), 749.5);
+        (i.stars, i.hfr, i.hfr_stdev, i.median) = (None, None, None, 1000.5);
         check(
             &dark,
             concat!(
@@ -140,7 +148,7 @@ mod tests {
             ),
         );
         let mut unknown = light();
-        unknown.info.temperature_c = f64::NAN;
+        unknown.info.temperature_c = None;
         let text = serde_json::to_string(&RecordJson::from(&unknown)).unwrap();
         assert!(text.contains(r#""Temperature":"NaN","#), "{text}");
     }
