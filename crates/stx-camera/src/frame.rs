@@ -1,8 +1,27 @@
 //! A finished frame: pixels as read out, and what the FITS header needs to know of them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use stx_protocol::{Binning, Ccd, FrameType, ObsDateTime};
+use stx_protocol::{Binning, Ccd, FilterName, FitsSettings, FrameType, ObsDateTime};
+
+/// A point on the sensor in unbinned pixels, from the top left.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PixelPoint {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// The size of one unbinned pixel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PixelSize {
+    /// Width, µm.
+    pub x_um: f64,
+    /// Height, µm.
+    pub y_um: f64,
+}
 
 /// The circumstances of a frame, fixed when its exposure ends.
 #[derive(Clone, Debug, PartialEq)]
@@ -11,16 +30,16 @@ pub struct FrameMeta {
     pub ccd: Ccd,
     /// Light, dark, bias or flat.
     pub frame_type: FrameType,
-    /// Exposure length in seconds.
-    pub duration_s: f64,
+    /// Exposure length.
+    pub duration: Duration,
     /// `DATE-OBS`: the start-exposure call's `DateTime`, or the spec's default.
     pub date_obs: ObsDateTime,
     /// On-chip binning.
     pub binning: Binning,
-    /// Top-left corner of the window in unbinned pixels (`XORGSUBF`, `YORGSUBF`).
-    pub origin: (u32, u32),
-    /// Unbinned pixel size in µm, (x, y).
-    pub pixel_size_um: (f64, f64),
+    /// Top-left corner of the window (`XORGSUBF`, `YORGSUBF`).
+    pub origin: PixelPoint,
+    /// Unbinned pixel size.
+    pub pixel_size: PixelSize,
     /// CCD temperature at the end of the exposure, °C.
     pub ccd_temp_c: f64,
     /// Cooler setpoint, °C, if the CCD is cooled and regulating.
@@ -28,9 +47,12 @@ pub struct FrameMeta {
     /// Gain, e-/ADU.
     pub electrons_per_adu: f64,
     /// The filter in the beam, by name; `None` for no filter or no wheel.
-    pub filter: Option<String>,
+    pub filter: Option<FilterName>,
     /// The camera model, e.g. `SBIG STX-16803` (`INSTRUME`).
     pub instrument: String,
+    /// The FITS header settings (object, observer, telescope, optics) as they were when
+    /// the exposure ended, not as they are when the frame is written.
+    pub fits: FitsSettings,
 }
 
 /// Pixels of one frame: row-major from the top, `width × height` u16 values.

@@ -7,4 +7,4 @@ pub mod fits;
 mod frame;
 
 pub use camera::{Camera, Error, ErrorKind, Versions};
-pub use frame::{FinishedFrame, Frame, FrameMeta};
+pub use frame::{FinishedFrame, Frame, FrameMeta, PixelPoint, PixelSize};

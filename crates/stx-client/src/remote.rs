@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use stx_camera::{Camera, ErrorKind as CameraErrorKind, FinishedFrame, Frame, FrameMeta, Versions};
+use stx_camera::{
+    Camera, ErrorKind as CameraErrorKind, FinishedFrame, Frame, FrameMeta, PixelPoint, PixelSize, Versions,
+};
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
     FitsChange, FitsSettings, FrameType, ObsDateTime, PulseRequest, RelayStatus, SettingsUpdate,
@@ -80,22 +82,26 @@ impl RemoteCamera {
         let (width, height) = settings.frame.binned_size(settings.binning);
         let pixels: Vec<u16> = bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
         let filter = match self.client.filter_wheel() {
-            Ok(wheel) if wheel.current.get() > 0 => Some(wheel.current_name().to_owned()),
+            Ok(wheel) => wheel.current.filter_index().map(|i| wheel.names[i].clone()),
             _ => None,
         };
         let meta = FrameMeta {
             ccd,
             frame_type: started.map_or(FrameType::Light, |s| s.frame_type),
-            duration_s: started.map_or(0.0, |s| s.duration.secs()),
+            duration: started.map_or(Duration::ZERO, |s| Duration::from_secs_f64(s.duration.secs())),
             date_obs: started.map_or(ObsDateTime::SPEC_DEFAULT, |s| s.date_obs()),
             binning: settings.binning,
-            origin: (settings.frame.start_x, settings.frame.start_y),
-            pixel_size_um: (settings.sensor.pixel_size_x_um, settings.sensor.pixel_size_y_um),
+            origin: PixelPoint { x: settings.frame.start_x, y: settings.frame.start_y },
+            pixel_size: PixelSize {
+                x_um: settings.sensor.pixel_size_x_um,
+                y_um: settings.sensor.pixel_size_y_um,
+            },
             ccd_temp_c: settings.cooler.map_or(settings.ambient_c, |c| c.temperature_c),
             setpoint_c: settings.cooler.filter(|c| c.on).map(|c| c.setpoint_c),
             electrons_per_adu: settings.sensor.electrons_per_adu,
             filter,
             instrument: self.client.description()?,
+            fits: self.client.fits_settings()?,
         };
         let frame = Frame::new(width, height, pixels, meta).ok_or_else(|| {
             Error::new(ErrorKind::Protocol(format!("{} bytes for a {width}x{height} frame", bytes.len())))

@@ -183,11 +183,11 @@ fn the_frame_has_the_binned_size_and_its_circumstances() {
     let m = frame.meta();
     assert_eq!(m.ccd, Ccd::Imager);
     assert_eq!(m.frame_type, FrameType::Flat);
-    assert_eq!(m.duration_s, 2.5);
+    assert_eq!(m.duration, std::time::Duration::from_millis(2500));
     assert_eq!(m.date_obs, date);
     assert_eq!(m.binning, Binning { x: 2, y: 3 });
-    assert_eq!(m.origin, (100, 200));
-    assert_eq!(m.pixel_size_um, (9.0, 9.0));
+    assert_eq!(m.origin, stx_camera::PixelPoint { x: 100, y: 200 });
+    assert_eq!(m.pixel_size, stx_camera::PixelSize { x_um: 9.0, y_um: 9.0 });
     assert_eq!(m.ccd_temp_c, temp_at_end);
     assert_eq!(m.setpoint_c, Some(-10.0));
     assert_eq!(m.electrons_per_adu, 1.27);

@@ -124,5 +124,5 @@ fn names_can_be_set_and_the_frame_carries_the_filter_in_the_beam() {
     r.start(Ccd::Imager, 1.0, FrameType::Light).unwrap();
     r.advance(2.0);
     let frame = r.camera.frame(Ccd::Imager).unwrap().unwrap();
-    assert_eq!(frame.meta().filter.as_deref(), Some("H-alpha 7nm"));
+    assert_eq!(frame.meta().filter.as_ref().map(|f| f.as_str()), Some("H-alpha 7nm"));
 }

@@ -158,16 +158,17 @@ fn frame_of(width: u32, height: u32, pixels: Vec<u16>) -> Frame {
     let meta = FrameMeta {
         ccd: Ccd::Imager,
         frame_type: FrameType::Dark,
-        duration_s: 0.01,
+        duration: std::time::Duration::from_millis(10),
         date_obs: ObsDateTime::SPEC_DEFAULT,
         binning: Binning { x: 3, y: 1 },
-        origin: (0, 0),
-        pixel_size_um: (7.4, 7.4),
+        origin: stx_camera::PixelPoint { x: 0, y: 0 },
+        pixel_size: stx_camera::PixelSize { x_um: 7.4, y_um: 7.4 },
         ccd_temp_c: -0.001,
         setpoint_c: None,
         electrons_per_adu: 0.9,
         filter: None,
         instrument: "SBIG STX-16803".into(),
+        fits: FitsSettings::default(),
     };
     Frame::new(width, height, pixels, meta).unwrap()
 }

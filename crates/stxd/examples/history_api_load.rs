@@ -224,20 +224,21 @@ fn frame(i: u64, date: DateTime<FixedOffset>) -> (Vec<u8>, ImageInfo) {
     let meta = FrameMeta {
         ccd: Ccd::Imager,
         frame_type,
-        duration_s: exposure_s,
+        duration: std::time::Duration::from_secs_f64(exposure_s),
         date_obs: ObsDateTime::parse(&date.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string())
             .unwrap_or(ObsDateTime::SPEC_DEFAULT),
         binning: Binning { x: 1, y: 1 },
-        origin: (2040, 2040),
-        pixel_size_um: (9.0, 9.0),
+        origin: stx_camera::PixelPoint { x: 2040, y: 2040 },
+        pixel_size: stx_camera::PixelSize { x_um: 9.0, y_um: 9.0 },
         ccd_temp_c: temperature,
         setpoint_c: Some(-20.0),
         electrons_per_adu: 1.27,
-        filter: Some(filter.to_owned()),
+        filter: stx_protocol::FilterName::new(filter),
         instrument: "SBIG STX-16803".to_owned(),
+        fits: stx_protocol::FitsSettings::default(),
     };
     let frame = Frame::new(width, height, pixels, meta).expect("16 × 16 pixels");
-    let bytes = stx_camera::fits::encode(&frame, &stx_protocol::FitsSettings::default());
+    let bytes = stx_camera::fits::encode(&frame, &frame.meta().fits);
     let analysis = stx_analysis::analyze(
         &stx_analysis::Frame::new(frame.pixels(), width as usize, height as usize).expect("a frame"),
         &stx_analysis::Options { detect_stars: false, ..Default::default() },

@@ -2,6 +2,7 @@
 //! written as a FITS file, recorded in the history, then announced. Off the request
 //! path: the STX API answers while a frame is measured, and each frame is measured once.
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,11 +10,33 @@ use std::time::Duration;
 use chrono::Local;
 use stx_analysis::{Analysis, Options};
 use stx_camera::{Camera, FinishedFrame, Frame};
-use stx_history::{History, ImageInfo, ImageType, NewRecord, StoredImage};
-use stx_protocol::{Ccd, FitsSettings};
+use stx_history::{History, ImageInfo, ImageRecord, ImageType, NewRecord, StoredImage};
+use stx_protocol::Ccd;
 use tokio::sync::watch;
 
-use crate::v2::EventBus;
+/// What the pipeline tells the world, typed: whoever announces it (the v2 API's event
+/// bus) decides its wire form.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PipelineEvent {
+    /// A frame was recorded for the first time.
+    FrameKept(ImageRecord),
+}
+
+/// Where the pipeline's events go.
+pub trait EventSink: Send + Sync + fmt::Debug {
+    /// Takes one event; must not block for long (the pipeline waits).
+    fn send(&self, event: PipelineEvent);
+}
+
+/// What the next imager frame the camera finishes is recorded as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum NextFrame {
+    /// As its exposure's frame type says.
+    #[default]
+    AsExposed,
+    /// A SNAPSHOT: the capture endpoint started it.
+    Snapshot,
+}
 
 /// Why a frame could not be kept.
 #[derive(Debug, thiserror::Error)]
@@ -31,12 +54,13 @@ pub enum PipelineError {
 pub struct Pipeline {
     camera: Arc<dyn Camera>,
     history: Arc<History>,
-    events: Arc<EventBus>,
+    events: Arc<dyn EventSink>,
     /// Tells this run's frames from earlier runs' in the history's frame keys.
     run_id: String,
-    /// Held while draining; `true` while the next imager frame is a capture-endpoint
-    /// SNAPSHOT.
-    drain: Mutex<bool>,
+    /// What the next imager frame is. Drains take turns on this lock: the capture
+    /// endpoint drains, starts and sets the mark under it, so no drain in between can
+    /// give the mark to an older frame.
+    next_frame: Mutex<NextFrame>,
     /// Whether the last ask failed: an outage is logged once, not ten times a second.
     camera_down: AtomicBool,
     /// How long an idle camera is left alone between asks for finished frames.
@@ -48,7 +72,7 @@ impl Pipeline {
     pub fn new(
         camera: Arc<dyn Camera>,
         history: Arc<History>,
-        events: Arc<EventBus>,
+        events: Arc<dyn EventSink>,
         drain_interval: Duration,
     ) -> Pipeline {
         let run_id = Local::now().format("%Y%m%dT%H%M%S%.6f").to_string();
@@ -57,7 +81,7 @@ impl Pipeline {
             history,
             events,
             run_id,
-            drain: Mutex::new(false),
+            next_frame: Mutex::new(NextFrame::AsExposed),
             camera_down: AtomicBool::new(false),
             drain_interval,
         }
@@ -87,11 +111,11 @@ impl Pipeline {
 
     /// Takes the camera's finished frames and keeps the imager's. Blocking.
     pub fn drain(&self) -> Vec<StoredImage> {
-        let mut snapshot_next = self.drain.lock().unwrap_or_else(|e| e.into_inner());
-        self.drain_locked(&mut snapshot_next)
+        let mut next_frame = self.next_frame.lock().unwrap_or_else(|e| e.into_inner());
+        self.drain_locked(&mut next_frame)
     }
 
-    fn drain_locked(&self, snapshot_next: &mut bool) -> Vec<StoredImage> {
+    fn drain_locked(&self, next_frame: &mut NextFrame) -> Vec<StoredImage> {
         let finished = match self.camera.take_finished() {
             Ok(finished) => {
                 if self.camera_down.swap(false, Ordering::Relaxed) {
@@ -108,8 +132,7 @@ impl Pipeline {
         };
         let mut stored = Vec::new();
         for frame in finished.iter().filter(|f| f.ccd() == Ccd::Imager) {
-            let snapshot = std::mem::take(snapshot_next);
-            match self.keep(frame, snapshot) {
+            match self.keep(frame, std::mem::take(next_frame)) {
                 Ok(s) => stored.push(s),
                 Err(e) => tracing::error!(frame = frame.number(), "frame not kept: {e}"),
             }
@@ -121,22 +144,24 @@ impl Pipeline {
     /// recorded as a SNAPSHOT: frames finished before it are kept first, under the same
     /// lock, so none of them takes the mark.
     pub fn start_snapshot<T, E>(&self, start: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        let mut snapshot_next = self.drain.lock().unwrap_or_else(|e| e.into_inner());
-        self.drain_locked(&mut snapshot_next);
+        let mut next_frame = self.next_frame.lock().unwrap_or_else(|e| e.into_inner());
+        self.drain_locked(&mut next_frame);
         let started = start()?;
-        *snapshot_next = true;
+        *next_frame = NextFrame::Snapshot;
         Ok(started)
     }
 
     /// Measures, writes and records one frame, then announces it.
-    fn keep(&self, finished: &FinishedFrame, snapshot: bool) -> Result<StoredImage, PipelineError> {
+    fn keep(&self, finished: &FinishedFrame, kind: NextFrame) -> Result<StoredImage, PipelineError> {
         let frame = finished.frame();
-        let image_type =
-            if snapshot { ImageType::Snapshot } else { ImageType::from(frame.meta().frame_type) };
-        let fits_settings = self.camera.fits_settings()?;
+        let image_type = match kind {
+            NextFrame::Snapshot => ImageType::Snapshot,
+            NextFrame::AsExposed => ImageType::from(frame.meta().frame_type),
+        };
         let analysis = measure(&frame, image_type);
-        let info = image_info(&frame, &analysis, &fits_settings, image_type);
-        let bytes = stx_camera::fits::encode(&frame, &fits_settings);
+        let info = image_info(&frame, &analysis, image_type);
+        // The header settings as they were when the exposure ended.
+        let bytes = stx_camera::fits::encode(&frame, &frame.meta().fits);
         let key = format!("{}-{}", self.run_id, finished.number());
         let stored = self.history.store(&bytes, NewRecord { frame_key: key, info })?;
         if !stored.already_stored {
@@ -147,7 +172,7 @@ impl Pipeline {
                 hfr = stored.record.info.hfr,
                 "frame kept"
             );
-            self.events.image_saved(&stored.record);
+            self.events.send(PipelineEvent::FrameKept(stored.record.clone()));
         }
         Ok(stored)
     }
@@ -165,20 +190,17 @@ pub(crate) fn measure(frame: &Frame, image_type: ImageType) -> Analysis {
     stx_analysis::analyze(&pixels, &options)
 }
 
-/// The history record of a measured frame (the decisions page's conventions: stars -1
-/// and HFR NaN when not measured; gain and offset -1, as a CCD has neither setting).
-pub(crate) fn image_info(
-    frame: &Frame,
-    analysis: &Analysis,
-    fits: &FitsSettings,
-    image_type: ImageType,
-) -> ImageInfo {
+/// The history record of a measured frame (the decisions page's conventions: no stars
+/// or HFR when not measured; no gain or offset, as a CCD has neither setting), with the
+/// FITS settings the frame captured when its exposure ended.
+pub(crate) fn image_info(frame: &Frame, analysis: &Analysis, image_type: ImageType) -> ImageInfo {
     let meta = frame.meta();
+    let fits = &meta.fits;
     let sky = matches!(image_type, ImageType::Light | ImageType::Snapshot);
     ImageInfo {
-        exposure_time_s: meta.duration_s,
+        exposure_time_s: meta.duration.as_secs_f64(),
         image_type,
-        filter: meta.filter.clone().unwrap_or_default(),
+        filter: meta.filter.as_ref().map_or_else(String::new, |f| f.to_string()),
         rms_text: String::new(),
         temperature_c: Some(meta.ccd_temp_c).filter(|t| !t.is_nan()),
         camera_name: meta.instrument.clone(),

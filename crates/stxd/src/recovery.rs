@@ -13,7 +13,7 @@ use crate::pipeline::{image_info, measure};
 pub(crate) fn adopt_orphan(history: &History, filename: &str) -> Result<(), stx_history::Error> {
     let path = history.image_path(filename);
     let parsed = std::fs::read(&path).ok().and_then(|bytes| fits::read(&bytes).ok());
-    let Some((frame, fits)) = parsed.and_then(|image| fits::frame_of(&image)) else {
+    let Some(frame) = parsed.and_then(|image| fits::frame_of(&image)) else {
         tracing::warn!("unreadable image file without a record removed: {filename}");
         return history.remove_orphan(filename);
     };
@@ -21,7 +21,7 @@ pub(crate) fn adopt_orphan(history: &History, filename: &str) -> Result<(), stx_
     let image_type =
         History::image_type_of(filename).unwrap_or_else(|| ImageType::from(frame.meta().frame_type));
     let analysis = measure(&frame, image_type);
-    let mut info = image_info(&frame, &analysis, &fits, image_type);
+    let mut info = image_info(&frame, &analysis, image_type);
     // The file's own time is when it was saved; the record's Date is that moment.
     if let Ok(modified) = std::fs::metadata(&path).and_then(|m| m.modified()) {
         info.date = DateTime::<Local>::from(modified).fixed_offset();

@@ -358,3 +358,23 @@ fn websocket_announces_a_frame_taken_through_the_stx_api() {
     let json: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["Response"]["ImageStatistics"]["ImageType"], "LIGHT");
 }
+
+#[test]
+fn a_record_has_the_fits_settings_of_when_its_exposure_ended() {
+    let s = TestServer::start();
+    s.ok("SetFITSSetting.cgi?ObjectName=M27&Telescope=RC10&FL=2000");
+    s.ok("ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX=64&NumY=64");
+    s.ok("ImagerStartExposure.cgi?Duration=2&FrameType=1");
+    s.advance(2.0);
+    s.advance_until("ImagerState.cgi", "0\r\n", 30.0);
+    // Changed after the exposure ended, before the pipeline keeps the frame.
+    s.ok("SetFITSSetting.cgi?ObjectName=M31&Telescope=Other&FL=500");
+    assert_eq!(s.drain(), 1);
+    let (_, json) = s.api_json("/v2/api/image-history?index=0");
+    let r = &json["Response"][0];
+    assert_eq!(
+        (r["TargetName"].as_str(), r["TelescopeName"].as_str(), r["FocalLength"].as_f64()),
+        (Some("M27"), Some("RC10"), Some(2000.0)),
+        "{json}"
+    );
+}

@@ -45,7 +45,7 @@ fn header(frame: &Frame, settings: &FitsSettings) -> FitsHeader {
     h.real("APTDIA", settings.aperture_mm, "aperture diameter, mm");
     h.real("APTAREA", settings.area_mm2, "aperture area, mm^2");
     h.string("DATE-OBS", &meta.date_obs.to_fits(), "start of exposure, UTC");
-    h.real("EXPTIME", meta.duration_s, "exposure time, s");
+    h.real("EXPTIME", meta.duration.as_secs_f64(), "exposure time, s");
     h.string("IMAGETYP", meta.frame_type.fits_imagetyp(), "type of image");
     h.real("CCD-TEMP", hundredths(meta.ccd_temp_c), "CCD temperature at end of exposure, C");
     if let Some(setpoint) = meta.setpoint_c {
@@ -53,13 +53,13 @@ fn header(frame: &Frame, settings: &FitsSettings) -> FitsHeader {
     }
     h.integer("XBINNING", bin_x.into(), "binning factor in width");
     h.integer("YBINNING", bin_y.into(), "binning factor in height");
-    h.integer("XORGSUBF", meta.origin.0.into(), "subframe origin, x, unbinned pixels");
-    h.integer("YORGSUBF", meta.origin.1.into(), "subframe origin, y, unbinned pixels");
-    h.real("XPIXSZ", meta.pixel_size_um.0 * f64::from(bin_x), "pixel width, microns (binned)");
-    h.real("YPIXSZ", meta.pixel_size_um.1 * f64::from(bin_y), "pixel height, microns (binned)");
+    h.integer("XORGSUBF", meta.origin.x.into(), "subframe origin, x, unbinned pixels");
+    h.integer("YORGSUBF", meta.origin.y.into(), "subframe origin, y, unbinned pixels");
+    h.real("XPIXSZ", meta.pixel_size.x_um * f64::from(bin_x), "pixel width, microns (binned)");
+    h.real("YPIXSZ", meta.pixel_size.y_um * f64::from(bin_y), "pixel height, microns (binned)");
     h.real("EGAIN", meta.electrons_per_adu, "gain, electrons per ADU");
     if let Some(filter) = &meta.filter {
-        h.string("FILTER", filter, "filter in the beam");
+        h.string("FILTER", filter.as_str(), "filter in the beam");
     }
     h.string("INSTRUME", &meta.instrument, "camera model");
     h.string("SBSTDVER", "SBFITSEXT Version 1.0", "SBIG FITS extensions followed");

@@ -27,6 +27,7 @@ use super::{Faults, SimError};
 use crate::preset::ModelPreset;
 use crate::render::RenderJob;
 use crate::{Camera, Clock, Error, ErrorKind, FinishedFrame, Frame, FrameMeta, SimTime, Versions};
+use stx_camera::{PixelPoint, PixelSize};
 
 /// What a simulated camera is made of.
 #[derive(Clone, Debug)]
@@ -253,16 +254,17 @@ impl Surroundings<'_> {
         let meta = FrameMeta {
             ccd,
             frame_type: request.frame_type,
-            duration_s: request.duration.secs(),
+            duration: Duration::from_secs_f64(request.duration.secs()),
             date_obs: request.date_obs(),
             binning: exposure.binning,
-            origin: (exposure.frame.start_x, exposure.frame.start_y),
-            pixel_size_um: (sensor.pixel_size_x_um, sensor.pixel_size_y_um),
+            origin: PixelPoint { x: exposure.frame.start_x, y: exposure.frame.start_y },
+            pixel_size: PixelSize { x_um: sensor.pixel_size_x_um, y_um: sensor.pixel_size_y_um },
             ccd_temp_c,
             setpoint_c: if sensor.cooled { self.cooler.regulating_setpoint_c() } else { None },
             electrons_per_adu: sensor.gain_e_per_adu,
-            filter: filter.map(|(name, _)| name.to_string()),
+            filter: filter.map(|(name, _)| name.clone()),
             instrument: self.preset.description.clone(),
+            fits: self.fits.clone(),
         };
         LazyFrame::new(job, meta)
     }

@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use super::envelope::{SOCKET, envelope_text};
 use super::equipment::FilterJson;
 use super::record_json::RecordJson;
+use crate::pipeline::{EventSink, PipelineEvent};
 
 /// How many socket messages a slow WebSocket client may fall behind before it misses
 /// some (it is told by a lag, and reads on).
@@ -80,9 +81,17 @@ struct ImageSave<'a> {
     statistics: RecordJson<'a>,
 }
 
+impl EventSink for EventBus {
+    fn send(&self, event: PipelineEvent) {
+        match event {
+            PipelineEvent::FrameKept(record) => self.image_saved(&record),
+        }
+    }
+}
+
 impl EventBus {
     /// Announces a newly recorded image (`IMAGE-SAVE`).
-    pub fn image_saved(&self, record: &ImageRecord) {
+    fn image_saved(&self, record: &ImageRecord) {
         let message = ImageSave { event: "IMAGE-SAVE", statistics: RecordJson::from(record) };
         self.announce(envelope_text(&message, "", StatusCode::OK, SOCKET), Event::ImageSave);
     }
