@@ -55,6 +55,69 @@ pub(crate) struct Background {
     height: usize,
 }
 
+/// One cell of the background mesh, in binned pixels: columns `x0..x1`, rows `y0..y1`.
+struct CellRect {
+    x0: usize,
+    x1: usize,
+    y0: usize,
+    y1: usize,
+}
+
+impl CellRect {
+    /// Cell `c` (row-major) of an `nx` × `ny` mesh over `binned`.
+    fn of(binned: &Grid, nx: usize, ny: usize, c: usize) -> CellRect {
+        let (cx, cy) = (c % nx, c / nx);
+        CellRect {
+            x0: cx * binned.width / nx,
+            x1: (cx + 1) * binned.width / nx,
+            y0: cy * binned.height / ny,
+            y1: (cy + 1) * binned.height / ny,
+        }
+    }
+
+    /// Pixels in the cell.
+    fn area(&self) -> usize {
+        (self.y1 - self.y0) * (self.x1 - self.x0)
+    }
+
+    /// The first pass's samples: every other column, plenty for detection at half the
+    /// work, in a checkerboard (shifted by one column on odd rows: unbiased on
+    /// gradients). Chunk starts, not `step_by`: a plain strided loop.
+    fn first_pass_samples(&self, binned: &Grid, samples: &mut Vec<f32>) {
+        for y in self.y0..self.y1 {
+            let row = &binned.row(y)[self.x0 + y % 2..self.x1];
+            samples.extend(row.chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
+        }
+    }
+
+    /// Every pixel the `mask` leaves as sky.
+    fn sky_samples(&self, binned: &Grid, mask: &[bool], samples: &mut Vec<f32>) {
+        for y in self.y0..self.y1 {
+            let m = &mask[y * binned.width + self.x0..y * binned.width + self.x1];
+            let row = &binned.row(y)[self.x0..self.x1];
+            // Most rows of a cell are all sky: copied whole.
+            if m.iter().fold(false, |any, &masked| any | masked) {
+                samples.extend(row.iter().zip(m).filter(|p| !*p.1).map(|p| *p.0));
+            } else {
+                samples.extend_from_slice(row);
+            }
+        }
+    }
+}
+
+/// Runs of neighbouring columns that interpolate between the same two cells:
+/// (left cell, right cell, columns).
+fn column_runs(x_lerps: &[Lerp]) -> Vec<(usize, usize, std::ops::Range<usize>)> {
+    let mut runs: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
+    for (x, l) in x_lerps.iter().enumerate() {
+        match runs.last_mut() {
+            Some((i0, _, columns)) if *i0 == l.i0 => columns.end = x + 1,
+            _ => runs.push((l.i0, l.i1, x..x + 1)),
+        }
+    }
+    runs
+}
+
 /// A bilinear interpolation position along one axis.
 #[derive(Debug, Clone, Copy)]
 struct Lerp {
@@ -100,34 +163,16 @@ impl Background {
             .map_init(
                 || (Vec::new(), Vec::new()),
                 |(samples, scratch), c| {
-                    let (cx, cy) = (c % nx, c / nx);
-                    let (x0, x1) = (cx * binned.width / nx, (cx + 1) * binned.width / nx);
-                    let (y0, y1) = (cy * binned.height / ny, (cy + 1) * binned.height / ny);
+                    let cell = CellRect::of(binned, nx, ny, c);
                     samples.clear();
-                    let total = (y1 - y0) * (x1 - x0);
                     match refine {
                         None => {
-                            // Every other column: plenty for detection, half the work.
-                            for y in y0..y1 {
-                                // A checkerboard (shifted by one column on odd rows: unbiased on
-                                // gradients). Chunk starts, not `step_by`: a plain strided loop.
-                                let row = &binned.row(y)[x0 + y % 2..x1];
-                                samples.extend(row.chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
-                            }
+                            cell.first_pass_samples(binned, samples);
                             cell_estimate(samples, scratch)
                         }
                         Some((mask, first)) => {
-                            for y in y0..y1 {
-                                let m = &mask[y * binned.width + x0..y * binned.width + x1];
-                                let row = &binned.row(y)[x0..x1];
-                                // Most rows of a cell are all sky: copied whole.
-                                if m.iter().fold(false, |any, &masked| any | masked) {
-                                    samples.extend(row.iter().zip(m).filter(|p| !*p.1).map(|p| *p.0));
-                                } else {
-                                    samples.extend_from_slice(row);
-                                }
-                            }
-                            if (samples.len() as f32) < MIN_SKY_FRACTION * total as f32 {
+                            cell.sky_samples(binned, mask, samples);
+                            if (samples.len() as f32) < MIN_SKY_FRACTION * cell.area() as f32 {
                                 (f32::NAN, f32::NAN)
                             } else {
                                 clipped_mean(samples, first.raw_level[c], first.raw_noise[c])
@@ -141,20 +186,13 @@ impl Background {
         let raw_noise: Vec<f32> = cells.iter().map(|c| c.1).collect();
         let filtered = refine.is_none();
         let x_lerps: Vec<Lerp> = (0..binned.width).map(|x| Self::lerp(x as f32, nx, binned.width)).collect();
-        let mut x_runs: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
-        for (x, l) in x_lerps.iter().enumerate() {
-            match x_runs.last_mut() {
-                Some((i0, _, columns)) if *i0 == l.i0 => columns.end = x + 1,
-                _ => x_runs.push((l.i0, l.i1, x..x + 1)),
-            }
-        }
         Background {
             level: if filtered { median_filter3(&raw_level, nx, ny) } else { raw_level.clone() },
             noise: if filtered { median_filter3(&raw_noise, nx, ny) } else { raw_noise.clone() },
             raw_level,
             raw_noise,
             x_weights: x_lerps.iter().map(|l| l.t).collect(),
-            x_runs,
+            x_runs: column_runs(&x_lerps),
             nx,
             ny,
             width: binned.width,

@@ -357,41 +357,106 @@ fn measure_one<P: Pixel>(
     fixed_sigma: Option<f32>,
 ) -> Option<(Star, f32)> {
     let bg = LocalBackground::at(background, cand.x, cand.y);
-    let mut sigma = fixed_sigma.unwrap_or(INITIAL_SIGMA);
+    let sigma = fixed_sigma.unwrap_or(INITIAL_SIGMA);
     // Small at first (most rejected candidates are artifacts); grown when needed.
     let first_half = cutout_half(sigma.max(INITIAL_SIGMA)).min(RELOCATE_RADIUS as usize + 5);
-    let mut cutout = Cutout::new(frame, &bg, cand.x, cand.y, first_half);
-    // A candidate made (partly) by a cosmic ray or hot pixel may hide a star
-    // beside it (which then has no maximum of its own): look for it.
-    let relocated = cutout.cleaned_near(cand.x, cand.y, PEAK_SEARCH_RADIUS);
-    let (start_x, start_y) =
-        if relocated { cutout.brightest_near(cand.x, cand.y, RELOCATE_RADIUS) } else { (cand.x, cand.y) };
-    let min_window_snr = if relocated { MIN_RELOCATED_WINDOW_SNR } else { MIN_WINDOW_SNR };
-    let (mut x, mut y) = (start_x, start_y);
+    let cutout = Cutout::new(frame, &bg, cand.x, cand.y, first_half);
+    let start = start_point(&cutout, cand);
+    let fit = settle(frame, &bg, cutout, &start, sigma, fixed_sigma.is_some())?;
+    let noise_area = (4.0 * std::f64::consts::PI).sqrt() * f64::from(fit.sigma);
+    let snr = fit.aperture.flux / (f64::from(bg.noise) * noise_area);
+    if snr < MIN_STAR_SNR {
+        return None;
+    }
+    let star = Star {
+        x: f64::from(fit.x),
+        y: f64::from(fit.y),
+        flux: fit.aperture.flux,
+        snr,
+        hfr: fit.aperture.hfr(bg.noise),
+        radius: f64::from(fit.radius),
+        peak: f64::from(fit.peak()),
+        background: f64::from(bg.value(fit.x, fit.y)),
+        quality: quality(frame, cand, &fit, saturation),
+    };
+    Some((star, fit.sigma))
+}
+
+/// Where the centroid starts, and the windowed S/N a star must reach from there.
+struct StartPoint {
+    x: f32,
+    y: f32,
+    min_window_snr: f64,
+}
+
+/// The candidate's own position, unless it was made (partly) by a cosmic ray or hot
+/// pixel: that may hide a star beside it (which then has no maximum of its own), so
+/// the brightest point near it, which must then stand out more.
+fn start_point(cutout: &Cutout, cand: &Candidate) -> StartPoint {
+    if cutout.cleaned_near(cand.x, cand.y, PEAK_SEARCH_RADIUS) {
+        let (x, y) = cutout.brightest_near(cand.x, cand.y, RELOCATE_RADIUS);
+        StartPoint { x, y, min_window_snr: MIN_RELOCATED_WINDOW_SNR }
+    } else {
+        StartPoint { x: cand.x, y: cand.y, min_window_snr: MIN_WINDOW_SNR }
+    }
+}
+
+/// A star's position, size and aperture sums once its centroid and σ have settled.
+struct Settled {
+    x: f32,
+    y: f32,
+    sigma: f32,
+    radius: f32,
+    aperture: Aperture,
+    cutout: Cutout,
+}
+
+impl Settled {
+    /// The cleaned value at the pixel nearest the centroid.
+    fn peak(&self) -> f32 {
+        let c = &self.cutout;
+        let px = (self.x.round() as usize).clamp(c.x0, c.x0 + c.width - 1);
+        let py = (self.y.round() as usize).clamp(c.y0, c.y0 + c.height - 1);
+        c.values[(py - c.y0) * c.width + (px - c.x0)]
+    }
+}
+
+/// Alternates the windowed centroid and the aperture until σ settles (once, with a
+/// `fixed` σ). `None` when the windowed S/N is too low, the centroid runs more than
+/// [`MAX_CENTROID_SHIFT`] from its start, or the aperture holds no positive flux.
+fn settle<P: Pixel>(
+    frame: &Frame<'_, P>,
+    bg: &LocalBackground,
+    mut cutout: Cutout,
+    start: &StartPoint,
+    mut sigma: f32,
+    fixed: bool,
+) -> Option<Settled> {
+    let (mut x, mut y) = (start.x, start.y);
     let mut aperture = Aperture::default();
     let mut radius = MIN_RADIUS;
-    let iterations = if fixed_sigma.is_some() { 1 } else { SIZE_ITERATIONS };
+    let iterations = if fixed { 1 } else { SIZE_ITERATIONS };
     for i in 0..iterations {
         let window_snr;
         (x, y, window_snr) =
-            windowed_centroid(&cutout, bg.noise, x, y, sigma, EARLY_EXIT_FRACTION * min_window_snr)?;
-        if window_snr < min_window_snr || (i > 0 && window_snr < MIN_WINDOW_SNR) {
+            windowed_centroid(&cutout, bg.noise, x, y, sigma, EARLY_EXIT_FRACTION * start.min_window_snr)?;
+        if window_snr < start.min_window_snr || (i > 0 && window_snr < MIN_WINDOW_SNR) {
             return None;
         }
-        if (x - start_x).hypot(y - start_y) > MAX_CENTROID_SHIFT {
+        if (x - start.x).hypot(y - start.y) > MAX_CENTROID_SHIFT {
             return None;
         }
         radius = (RADIUS_NSIGMA * sigma).clamp(MIN_RADIUS, MAX_RADIUS);
         if !cutout.holds(x, y, radius) {
             // The centroid window (4σ) was cut by the small first cutout: redo it.
-            cutout = Cutout::new(frame, &bg, x, y, cutout_half(2.0 * sigma));
+            cutout = Cutout::new(frame, bg, x, y, cutout_half(2.0 * sigma));
             (x, y, _) = windowed_centroid(&cutout, bg.noise, x, y, sigma, 0.0)?;
         }
         aperture = sum_aperture(&cutout, x, y, radius);
         if aperture.flux <= 0.0 {
             return None;
         }
-        if fixed_sigma.is_some() {
+        if fixed {
             break;
         }
         let new_sigma =
@@ -402,16 +467,21 @@ fn measure_one<P: Pixel>(
             break;
         }
     }
-    let noise_area = (4.0 * std::f64::consts::PI).sqrt() * f64::from(sigma);
-    let snr = aperture.flux / (f64::from(bg.noise) * noise_area);
-    if snr < MIN_STAR_SNR {
-        return None;
-    }
-    let hfr = aperture.hfr(bg.noise);
+    Some(Settled { x, y, sigma, radius, aperture, cutout })
+}
+
+/// Saturated (its core reaches `saturation`), blended, cut by the frame's edge, or good.
+fn quality<P: Pixel>(
+    frame: &Frame<'_, P>,
+    cand: &Candidate,
+    fit: &Settled,
+    saturation: Option<f32>,
+) -> StarQuality {
+    let (x, y, radius) = (fit.x, fit.y, fit.radius);
     let (w, h) = (frame.width() as f32, frame.height() as f32);
     let saturated =
-        saturation.is_some_and(|s| max_raw(frame, x, y, SATURATION_CORE_RADIUS.max(1.5 * sigma)) >= s);
-    let quality = if saturated {
+        saturation.is_some_and(|s| max_raw(frame, x, y, SATURATION_CORE_RADIUS.max(1.5 * fit.sigma)) >= s);
+    if saturated {
         StarQuality::Saturated
     } else if cand.blended {
         StarQuality::Blended
@@ -419,24 +489,7 @@ fn measure_one<P: Pixel>(
         StarQuality::Edge
     } else {
         StarQuality::Good
-    };
-    let (px, py) = (
-        (x.round() as usize).clamp(cutout.x0, cutout.x0 + cutout.width - 1),
-        (y.round() as usize).clamp(cutout.y0, cutout.y0 + cutout.height - 1),
-    );
-    let peak = cutout.values[(py - cutout.y0) * cutout.width + (px - cutout.x0)];
-    let star = Star {
-        x: f64::from(x),
-        y: f64::from(y),
-        flux: aperture.flux,
-        snr,
-        hfr,
-        radius: f64::from(radius),
-        peak: f64::from(peak),
-        background: f64::from(bg.value(x, y)),
-        quality,
-    };
-    Some((star, sigma))
+    }
 }
 
 /// Iterated Gaussian-windowed centroid (SExtractor's XWIN): x ← x + 2·Σ w·I·dx / Σ w·I,
