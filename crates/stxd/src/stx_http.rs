@@ -74,16 +74,17 @@ async fn handle(backend: &Arc<Backend>, req: Request<Incoming>) -> Response<Body
         req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
     let reply = if method != Method::GET && method != Method::HEAD {
         Reply::malformed("Only GET requests are supported.")
-    } else if let Some(reply) = sim_control::answer(backend, &target) {
-        reply
     } else {
         let backend = backend.clone();
         let target = target.clone();
         // Camera calls may render a frame (up to a second of CPU) or wait their turn at a
-        // real camera: keep them off the async workers so other connections go on.
-        tokio::task::spawn_blocking(move || backend.answer(&target))
-            .await
-            .unwrap_or_else(|_| Reply::malformed("Internal error."))
+        // real camera, and the `/sim/` fault switches take the camera's lock: keep both
+        // off the async workers so other connections go on.
+        tokio::task::spawn_blocking(move || {
+            sim_control::answer(&backend, &target).unwrap_or_else(|| backend.answer(&target))
+        })
+        .await
+        .unwrap_or_else(|_| Reply::malformed("Internal error."))
     };
     tracing::debug!(%method, %target, status = reply.status.code(), bytes = reply.body.len(), "request");
     if let Some(delay) = backend.answer_delay() {
