@@ -237,15 +237,15 @@ fn exposure_request(params: &[RawParam]) -> Result<ExposureRequest, StxError> {
 }
 
 fn pulse_request(params: &[RawParam]) -> Result<PulseRequest, StxError> {
-    let axis = |dir: &str, dur: &str, relays: [Relay; 2]| -> Result<Option<Pulse>, StxError> {
+    let axis = |dir: &str, dur: &str, axis: &str| -> Result<Option<Pulse>, StxError> {
         match (last_param(params, dir), last_param(params, dur)) {
             (None, None) => Ok(None),
             (Some(d), Some(t)) => {
-                let relay = match d.text().and_then(int) {
-                    Some(0) => relays[0],
-                    Some(1) => relays[1],
-                    _ => return Err(StxError::BadParameter),
-                };
+                let relay = d
+                    .text()
+                    .and_then(int)
+                    .and_then(|code| Relay::on_axis(axis, code))
+                    .ok_or(StxError::BadParameter)?;
                 let duration = t.text().and_then(real).and_then(PulseDuration::from_secs);
                 Ok(Some(Pulse { relay, duration: duration.ok_or(StxError::BadParameter)? }))
             }
@@ -260,8 +260,8 @@ fn pulse_request(params: &[RawParam]) -> Result<PulseRequest, StxError> {
     if (!x && !y) || half("DirectionX", "DurationX") || half("DirectionY", "DurationY") {
         return Err(StxError::ParameterMissing);
     }
-    let x = axis("DirectionX", "DurationX", [Relay::XPlus, Relay::XMinus])?;
-    let y = axis("DirectionY", "DurationY", [Relay::YPlus, Relay::YMinus])?;
+    let x = axis("DirectionX", "DurationX", "X")?;
+    let y = axis("DirectionY", "DurationY", "Y")?;
     Ok(PulseRequest { x, y })
 }
 

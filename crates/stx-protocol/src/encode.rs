@@ -6,7 +6,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::command::Command;
-use crate::{FilterKey, FitsChange, Relay};
+use crate::{FilterKey, FitsChange};
 
 /// Characters left as they are in a parameter value: unreserved ones (RFC 3986).
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -71,13 +71,8 @@ impl Command {
             Command::PulseGuide(request) => {
                 let mut p = Vec::new();
                 for pulse in request.pulses() {
-                    let (axis, direction) = match pulse.relay {
-                        Relay::XPlus => ("X", 0),
-                        Relay::XMinus => ("X", 1),
-                        Relay::YPlus => ("Y", 0),
-                        Relay::YMinus => ("Y", 1),
-                    };
-                    p.push(format!("Direction{axis}={direction}"));
+                    let axis = pulse.relay.axis();
+                    p.push(format!("Direction{axis}={}", pulse.relay.direction()));
                     p.push(format!("Duration{axis}={}", num(pulse.duration.secs())));
                 }
                 ("PulseGuide.cgi".to_owned(), p)

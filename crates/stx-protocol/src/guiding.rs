@@ -59,6 +59,7 @@ mod tests {
         for relay in Relay::ALL {
             assert_eq!(Relay::parse(relay.name()), Some(relay));
             assert_eq!(Relay::parse(&relay.name().to_ascii_lowercase()), Some(relay));
+            assert_eq!(Relay::on_axis(relay.axis(), relay.direction().into()), Some(relay));
         }
         let status = RelayStatus { remaining_s: [0.0, 1.25, 0.0, 655.35] };
         let values: Vec<String> =

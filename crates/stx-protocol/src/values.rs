@@ -362,6 +362,27 @@ impl Relay {
         Relay::ALL.into_iter().find(|r| r.name().eq_ignore_ascii_case(name))
     }
 
+    /// The axis it moves the mount along, as `PulseGuide` names it (`X` or `Y`).
+    pub fn axis(self) -> &'static str {
+        match self {
+            Relay::XPlus | Relay::XMinus => "X",
+            Relay::YPlus | Relay::YMinus => "Y",
+        }
+    }
+
+    /// Its `Direction<axis>` value: 0 for plus, 1 for minus.
+    pub fn direction(self) -> u8 {
+        match self {
+            Relay::XPlus | Relay::YPlus => 0,
+            Relay::XMinus | Relay::YMinus => 1,
+        }
+    }
+
+    /// The relay `Direction<axis>=direction` closes.
+    pub fn on_axis(axis: &str, direction: i64) -> Option<Relay> {
+        Relay::ALL.into_iter().find(|r| r.axis() == axis && i64::from(r.direction()) == direction)
+    }
+
     /// Index into a four-relay array, in [`Relay::ALL`] order.
     pub fn index(self) -> usize {
         self as usize

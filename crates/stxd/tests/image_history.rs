@@ -363,10 +363,7 @@ fn websocket_announces_a_frame_taken_through_the_stx_api() {
 fn a_record_has_the_fits_settings_of_when_its_exposure_ended() {
     let s = TestServer::start();
     s.ok("SetFITSSetting.cgi?ObjectName=M27&Telescope=RC10&FL=2000");
-    s.ok("ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX=64&NumY=64");
-    s.ok("ImagerStartExposure.cgi?Duration=2&FrameType=1");
-    s.advance(2.0);
-    s.advance_until("ImagerState.cgi", "0\r\n", 30.0);
+    s.expose_sized(1, 64, 64);
     // Changed after the exposure ended, before the pipeline keeps the frame.
     s.ok("SetFITSSetting.cgi?ObjectName=M31&Telescope=Other&FL=500");
     assert_eq!(s.drain(), 1);

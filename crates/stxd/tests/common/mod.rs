@@ -203,13 +203,19 @@ impl TestServer {
     /// Like [`take_frame`](Self::take_frame), with a `width`×`height` subframe (to
     /// tell rows from columns, or aspect ratios apart).
     pub fn take_frame_sized(&self, frame_type: u8, width: u32, height: u32) -> u64 {
+        self.expose_sized(frame_type, width, height);
+        self.drain()
+    }
+
+    /// Exposes a `width`×`height` imager frame of `frame_type` for 5 s and reads it
+    /// out, without running the pipeline.
+    pub fn expose_sized(&self, frame_type: u8, width: u32, height: u32) {
         self.ok(&format!(
             "ImagerSetSettings.cgi?StartX=1024&StartY=1024&NumX={width}&NumY={height}&BinX=1&BinY=1"
         ));
         self.ok(&format!("ImagerStartExposure.cgi?Duration=5&FrameType={frame_type}"));
         self.advance(5.0);
         self.advance_until("ImagerState.cgi", "0\r\n", 60.0);
-        self.drain()
     }
 
     /// Runs the pipeline now; returns how many images the history holds.
