@@ -43,10 +43,9 @@ struct Args {
 }
 
 fn positive_scale(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("'{text}' is not a positive number")),
-    }
+    stx_protocol::reply::parse_real(text)
+        .filter(|v| *v > 0.0)
+        .ok_or_else(|| format!("'{text}' is not a positive number"))
 }
 
 #[tokio::main]
