@@ -25,13 +25,17 @@ for family in text_string_to_metric_families(sys.stdin.read()):
         samples.append({"family": family.name, "type": family.type, "name": s.name, "labels": s.labels, "value": s.value})
 print(json.dumps(samples))
 "#;
-    let mut child = Command::new("python3")
+    let Ok(mut child) = Command::new("python3")
         .args(["-c", SCRIPT])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .ok()?;
+    else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have python3");
+        eprintln!("python3 is not installed: the OpenMetrics parse is skipped");
+        return None;
+    };
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     if out.status.code() == Some(3) {
