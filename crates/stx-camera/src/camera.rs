@@ -84,6 +84,20 @@ impl Versions {
     pub fn lines(&self) -> [&str; 5] {
         [&self.firmware, &self.gate_array, &self.imaging_rop, &self.tracker_rop, &self.http_api]
     }
+
+    /// The versions from the reply's lines, as [`lines`](Self::lines) writes them;
+    /// `None` unless there are five.
+    pub fn from_lines(lines: &[impl AsRef<str>]) -> Option<Versions> {
+        let [firmware, gate_array, imaging_rop, tracker_rop, http_api] = lines else { return None };
+        let line = |l: &dyn AsRef<str>| l.as_ref().to_owned();
+        Some(Versions {
+            firmware: line(firmware),
+            gate_array: line(gate_array),
+            imaging_rop: line(imaging_rop),
+            tracker_rop: line(tracker_rop),
+            http_api: line(http_api),
+        })
+    }
 }
 
 /// Why a camera call failed.
@@ -120,5 +134,23 @@ impl Error {
 impl From<StxError> for Error {
     fn from(e: StxError) -> Self {
         Error::new(ErrorKind::Stx(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_read_back_as_they_are_written() {
+        let v = Versions {
+            firmware: "1.2".to_owned(),
+            gate_array: "3".to_owned(),
+            imaging_rop: "4.5".to_owned(),
+            tracker_rop: "6".to_owned(),
+            http_api: "1.00.1".to_owned(),
+        };
+        assert_eq!(Versions::from_lines(&v.lines()), Some(v.clone()));
+        assert_eq!(Versions::from_lines(&v.lines()[..4]), None);
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use stx_protocol::command::Command;
-use stx_protocol::reply::{parse_error, parse_int, parse_values};
+use stx_protocol::reply::{parse_error, parse_flag, parse_int, parse_values};
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
     FitsChange, FitsKey, FitsSettings, PulseRequest, Relay, RelayStatus, SettingKey, SettingsUpdate,
@@ -289,16 +289,7 @@ impl Client {
     /// The five version lines.
     pub fn versions(&self) -> Result<stx_camera::Versions, Error> {
         let values = self.values(&Command::VersionNumbers)?;
-        let [firmware, gate_array, imaging_rop, tracker_rop, http_api] = values.as_slice() else {
-            return Err(protocol("five version lines"));
-        };
-        Ok(stx_camera::Versions {
-            firmware: firmware.clone(),
-            gate_array: gate_array.clone(),
-            imaging_rop: imaging_rop.clone(),
-            tracker_rop: tracker_rop.clone(),
-            http_api: http_api.clone(),
-        })
+        stx_camera::Versions::from_lines(&values).ok_or_else(|| protocol("five version lines"))
     }
 }
 
@@ -332,11 +323,7 @@ fn protocol(what: &str) -> Error {
 }
 
 fn flag(value: &str) -> Result<bool, Error> {
-    match parse_int(value) {
-        Some(0) => Ok(false),
-        Some(1) => Ok(true),
-        _ => Err(protocol(&format!("flag {value:?}"))),
-    }
+    parse_flag(value).ok_or_else(|| protocol(&format!("flag {value:?}")))
 }
 
 /// A non-200 answer as an error: the camera's code and text, a 404, or the body.

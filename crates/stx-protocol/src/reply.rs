@@ -17,6 +17,20 @@ pub fn real(value: f64) -> String {
     if s == "-0.00" { "0.00".to_owned() } else { s }
 }
 
+/// Formats a yes/no reply value (`ImageReady`, `IsPulseGuiding`, `AOStatus`): `1` or `0`.
+pub fn flag(value: bool) -> String {
+    int(u8::from(value))
+}
+
+/// Parses a yes/no value: `1` or `0`.
+pub fn parse_flag(value: &str) -> Option<bool> {
+    match parse_int(value)? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
 /// Parses an integer value (`2`).
 pub fn parse_int(value: &str) -> Option<i64> {
     value.trim().parse().ok()
@@ -172,6 +186,10 @@ mod tests {
         assert_eq!(parse_values(&body(Reply::values(["1", "", "x y"]))), ["1", "", "x y"]);
         assert_eq!(parse_error(&body(Reply::error(StxError::FilterBusy))), Some(StxError::FilterBusy));
         assert_eq!(parse_int(&int(-42)), Some(-42));
+        assert_eq!(
+            (parse_flag(&flag(true)), parse_flag(&flag(false)), parse_flag("2")),
+            (Some(true), Some(false), None)
+        );
         assert_eq!(parse_real(&real(-20.15)), Some(-20.15));
         assert_eq!(parse_real("1E-05"), Some(1e-5));
         assert_eq!(parse_real("NaN"), None);

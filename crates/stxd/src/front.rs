@@ -3,7 +3,7 @@
 
 use stx_camera::{Camera, ErrorKind};
 use stx_protocol::command::{Command, Rejection};
-use stx_protocol::reply::{Reply, int, real};
+use stx_protocol::reply::{Reply, flag, int, real};
 use stx_protocol::request::RawRequest;
 use stx_protocol::{Ccd, FilterKey};
 
@@ -44,7 +44,7 @@ fn run(camera: &dyn Camera, command: &Command) -> Result<Reply, stx_camera::Erro
             Reply::empty()
         }
         Command::State(ccd) => Reply::values([int(camera.state(*ccd)?.code())]),
-        Command::ImageReady(ccd) => Reply::values([int(u8::from(camera.image_ready(*ccd)?))]),
+        Command::ImageReady(ccd) => Reply::values([flag(camera.image_ready(*ccd)?)]),
         Command::DataBin(ccd) => {
             Reply::binary(camera.frame(*ccd)?.map(|f| f.to_le_bytes()).unwrap_or_default())
         }
@@ -74,7 +74,7 @@ fn run(camera: &dyn Camera, command: &Command) -> Result<Reply, stx_camera::Erro
             camera.pulse_guide(request)?;
             Reply::empty()
         }
-        Command::IsPulseGuiding => Reply::values([int(u8::from(camera.relays()?.any_closed()))]),
+        Command::IsPulseGuiding => Reply::values([flag(camera.relays()?.any_closed())]),
         Command::PulseGuideTimeRemaining(relays) => {
             let status = camera.relays()?;
             Reply::values(relays.iter().map(|r| real(status.remaining(*r))))
@@ -83,7 +83,7 @@ fn run(camera: &dyn Camera, command: &Command) -> Result<Reply, stx_camera::Erro
             camera.ao_guide(*x, *y)?;
             Reply::empty()
         }
-        Command::AoStatus => Reply::values([int(u8::from(camera.ao_moving()?))]),
+        Command::AoStatus => Reply::values([flag(camera.ao_moving()?)]),
         Command::GetFitsSettings(keys) => {
             let settings = camera.fits_settings()?;
             Reply::values(keys.iter().map(|k| k.format(&settings)))
