@@ -27,6 +27,10 @@
 //! Every call blocks on disk I/O (a store waits for three fsyncs): from async code,
 //! call it through `spawn_blocking`.
 //!
+//! The store is the default feature `store` (SQLite, bundled). Without it the crate
+//! is the record types alone ([`ImageType`], [`ImageInfo`], …), for programs that name
+//! an image type but read the history through the API, such as the `stx` CLI.
+//!
 //! This crate knows nothing of JSON or HTTP: its types derive no `Serialize`, and the
 //! server builds the API's JSON from them by hand, so the wire format is decided in
 //! one place and a field added here cannot change it by accident.
