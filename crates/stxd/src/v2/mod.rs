@@ -213,18 +213,20 @@ fn dated(
     filter: Option<ImageType>,
     selection: Selection,
 ) -> Result<Response, stx_history::Error> {
-    if selection == Selection::Count {
-        return Ok(envelope::ok(history.count_between(dates, filter)?));
-    }
-    let records = history.between(dates, filter)?;
     let one = |record: Option<&stx_history::ImageRecord>| match record {
         Some(r) => envelope::ok([RecordJson::from(r)]),
         None => ApiError::IndexOutOfRange.into_response(),
     };
     Ok(match selection {
-        Selection::All => envelope::ok(records.iter().map(RecordJson::from).collect::<Vec<_>>()),
-        Selection::Index(i) => one(usize::try_from(i).ok().and_then(|i| records.get(i))),
-        Selection::Count | Selection::Newest => one(records.last()),
+        Selection::Count => envelope::ok(history.count_between(dates, filter)?),
+        Selection::All => {
+            envelope::ok(history.between(dates, filter)?.iter().map(RecordJson::from).collect::<Vec<_>>())
+        }
+        Selection::Index(i) => {
+            let records = history.between(dates, filter)?;
+            one(usize::try_from(i).ok().and_then(|i| records.get(i)))
+        }
+        Selection::Newest => one(history.between(dates, filter)?.last()),
     })
 }
 
