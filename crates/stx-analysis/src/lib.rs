@@ -20,6 +20,8 @@
 //! 7. `shape`: each star's second moments (Gaussian-windowed, window divided out,
 //!    measured in step 5) and the frame's: the median moments of the HFR's stars,
 //!    whose elongation a/b shows trailing, tilt or astigmatism.
+//! 8. `columns`: the brightest column's mean over the median column's: a hot or
+//!    bleeding column, or a satellite trail along the columns.
 //!
 //! **Invariant:** no I/O and no serialization here. Pixel types are normalised once,
 //! at the boundary, through the sealed [`Pixel`] trait (`u16` and `f32`).
@@ -36,6 +38,7 @@
 
 mod background;
 mod bin;
+mod columns;
 mod detect;
 mod error;
 mod frame;
@@ -96,6 +99,9 @@ pub struct Analysis {
     /// The frame's star shape: the component-wise median of the [`Star::shape`]s
     /// of the stars of [`Analysis::hfr`]; `None` when there are none.
     pub shape: Option<Shape>,
+    /// The brightest column's mean minus the median of the column means (pixel
+    /// units): a hot column or a trail along the columns raises it.
+    pub column_excess: f64,
 }
 
 impl Analysis {
@@ -111,7 +117,15 @@ pub fn analyze<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Analysis {
     let stars = if options.detect_stars { find_stars(frame, options) } else { Vec::new() };
     let hfr = summary::frame_hfr(&stars, options.hfr_min_snr);
     let shape = shape::frame_shape(&stars, options.hfr_min_snr);
-    Analysis { stats, stars, hfr: hfr.mean, hfr_std_dev: hfr.std_dev, hfr_star_count: hfr.count, shape }
+    Analysis {
+        stats,
+        stars,
+        hfr: hfr.mean,
+        hfr_std_dev: hfr.std_dev,
+        hfr_star_count: hfr.count,
+        shape,
+        column_excess: columns::column_excess(frame),
+    }
 }
 
 /// Detects and measures the stars of a frame (steps 2–5 of the pipeline).

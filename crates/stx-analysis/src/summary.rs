@@ -54,7 +54,18 @@ mod tests {
     use super::*;
 
     fn star(hfr: f64, snr: f64, quality: StarQuality) -> Star {
-        Star { x: 0.0, y: 0.0, flux: 1.0, snr, hfr, radius: 8.0, peak: 1.0, background: 0.0, quality, shape: None }
+        Star {
+            x: 0.0,
+            y: 0.0,
+            flux: 1.0,
+            snr,
+            hfr,
+            radius: 8.0,
+            peak: 1.0,
+            background: 0.0,
+            quality,
+            shape: None,
+        }
     }
 
     /// Checks the frame HFR of good stars with these HFRs (SNR 100).
