@@ -65,8 +65,32 @@ fn check_json(path: &std::path::Path, v: &[u16]) {
     assert!((get("StDev") - sd).abs() < 1e-6, "{text}");
     assert_eq!((get("Min"), get("Max")), (min, max), "{text}");
     assert_eq!((get("Stars"), get("HFR"), get("HFRStDev")), (0.0, 0.0, 0.0), "{text}");
-    let keys: Vec<&str> = text.split('"').skip(1).step_by(2).collect();
-    assert_eq!(keys, ["Mean", "Median", "StDev", "Min", "Max", "Stars", "HFR", "HFRStDev"]);
+    let object: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&str> = object.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected_keys = [
+        "Filename",
+        "Date",
+        "ImageType",
+        "Filter",
+        "ExposureTime",
+        "Temperature",
+        "Mean",
+        "Median",
+        "StDev",
+        "Min",
+        "Max",
+        "Stars",
+        "HFR",
+        "HFRStDev",
+        "Elongation",
+        "SaturatedStars",
+        "ColumnExcess",
+        "Flags",
+    ];
+    expected_keys.sort_unstable();
+    assert_eq!(keys, expected_keys, "{text}");
+    assert_eq!(object["Filename"], path.display().to_string());
+    assert_eq!(object["Flags"], serde_json::json!([]));
 }
 
 #[test]
@@ -125,7 +149,7 @@ fn table_output_names_every_figure() {
     let path = write_fits(&dir, "t.fits", &image_cards(16, 16, 16, &[]), &data);
     Command::cargo_bin("stx").unwrap().arg("analyze").arg(&path).assert().success().stdout(
         predicate::str::is_match(
-            "(?s)^Mean .*\nMedian +1000\nStDev .*\nMin +1000\nMax +1015\nStars +0\nHFR +0\nHFRStDev +0\n$",
+            "(?s)^Filename +.*t.fits\n.*\nMean .*\nMedian +1000\nStDev .*\nMin +1000\nMax +1015\nStars +0\nHFR +0\nHFRStDev +0\n.*Flags *\n$",
         )
         .unwrap(),
     );
