@@ -18,7 +18,7 @@
 //!    star, flux, SNR and HFR; flags for saturated, edge-cut and blended stars.
 //! 6. `summary`: the frame HFR (outlier-rejected mean) and HFRStDev.
 //! 7. `shape`: each star's second moments (Gaussian-windowed, window divided out,
-//!    measured in step 5) and the frame's: the median moments of the HFR's stars,
+//!    measured in step 5) and the frame's: the median moments of the bright stars,
 //!    whose elongation a/b shows trailing, tilt or astigmatism.
 //! 8. `columns`: the brightest column's mean over the median column's: a hot or
 //!    bleeding column, or a satellite trail along the columns.
@@ -97,7 +97,7 @@ pub struct Analysis {
     /// How many stars made up [`Analysis::hfr`].
     pub hfr_star_count: usize,
     /// The frame's star shape: the component-wise median of the [`Star::shape`]s
-    /// of the stars of [`Analysis::hfr`]; `None` when there are none.
+    /// of the good stars of SNR ≥ 30; `None` with fewer than 10 of them.
     pub shape: Option<Shape>,
     /// The brightest column's mean minus the median of the column means (pixel
     /// units): a hot column or a trail along the columns raises it.
@@ -105,7 +105,8 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// The frame's elongation a/b (1 for round stars); 0 with no star, like the HFR.
+    /// The frame's elongation a/b (1 for round stars); 0 without a shape, like
+    /// the HFR without stars.
     pub fn elongation(&self) -> f64 {
         self.shape.map_or(0.0, |s| s.elongation())
     }
@@ -116,7 +117,7 @@ pub fn analyze<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Analysis {
     let stats = stats::frame_stats(frame);
     let stars = if options.detect_stars { find_stars(frame, options) } else { Vec::new() };
     let hfr = summary::frame_hfr(&stars, options.hfr_min_snr);
-    let shape = shape::frame_shape(&stars, options.hfr_min_snr);
+    let shape = shape::frame_shape(&stars);
     Analysis {
         stats,
         stars,

@@ -8,8 +8,8 @@
 //! close. Unweighted moments would be far noisier: the r² weight makes the wings'
 //! noise dominate (±20 % per star at SNR 100 within a 5σ radius).
 //!
-//! Per frame: the component-wise median of the moments of the stars that make up
-//! the frame HFR, and its elongation. Averaging the moments, not the stars'
+//! Per frame: the component-wise median of the moments of the good stars of
+//! SNR ≥ 30, and its elongation. Averaging the moments, not the stars'
 //! elongations, keeps noise from biasing a round frame above 1 (a noisy star's
 //! elongation is ≥ 1 whichever way the noise goes).
 
@@ -20,6 +20,12 @@ use crate::measure::{Star, StarQuality};
 /// a window of the star's own σ overstates a 10-px trail's elongation by 30 %, one
 /// of twice that by 7 % (`tests/shape.rs`). Wider still lets in more noise.
 const WINDOW_PER_SIGMA: f32 = 2.0;
+/// Least SNR of the stars that make the frame shape: a star's moments scatter
+/// by tens of per cent at SNR 10, and the median of a handful of such stars is
+/// noise (a frame that had lost most of its stars to cloud read 1.17 from 15).
+const MIN_SNR: f64 = 30.0;
+/// Fewest such stars for a frame shape.
+const MIN_STARS: usize = 10;
 /// The weighted moments are summed out to this many window σ (e⁻⁸ of the weight),
 /// within the cutout.
 const WINDOW_NSIGMA: f32 = 4.0;
@@ -131,15 +137,15 @@ pub(crate) fn star_shape(
 }
 
 /// The frame's star shape: the component-wise median of the shapes of the good
-/// stars with SNR ≥ `min_snr` (those of the frame HFR); `None` with no such star.
-pub(crate) fn frame_shape(stars: &[Star], min_snr: f32) -> Option<Shape> {
+/// stars with SNR ≥ [`MIN_SNR`]; `None` with fewer than [`MIN_STARS`] of them.
+pub(crate) fn frame_shape(stars: &[Star]) -> Option<Shape> {
     let shapes: Vec<Shape> = stars
         .iter()
-        .filter(|s| s.quality == StarQuality::Good && s.snr >= f64::from(min_snr))
+        .filter(|s| s.quality == StarQuality::Good && s.snr >= MIN_SNR)
         .filter_map(|s| s.shape)
         .filter(Shape::is_valid)
         .collect();
-    if shapes.is_empty() {
+    if shapes.len() < MIN_STARS {
         return None;
     }
     let median = |f: fn(&Shape) -> f64| {
