@@ -227,6 +227,11 @@ fn decode(data: &[u8], bitpix: i64, bzero: f64, bscale: f64) -> Pixels {
 /// fit (or the data are not integers).
 fn integer_levels(data: &[u8], bitpix: i64, zero: i64) -> Option<Vec<u16>> {
     match bitpix {
+        // Unsigned 16-bit as FITS stores it (every camera frame): each value fits,
+        // and `raw + 32768` is the top bit flipped, a loop that vectorises.
+        16 if zero == 32768 => {
+            Some(data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]) ^ 0x8000).collect())
+        }
         8 => levels_of(data.iter().map(|&b| i64::from(b)), zero),
         16 => levels_of(data.chunks_exact(2).map(|c| i64::from(i16::from_be_bytes([c[0], c[1]]))), zero),
         32 => levels_of(

@@ -53,7 +53,8 @@ fn main() {
             pointing_arcsec: pointing,
         };
         let start = 22 * 3600 + 330 * number;
-        let date = format!("2026-11-21T{:02}.{:02}.{:02}.000", start / 3600 % 24, start / 60 % 60, start % 60);
+        let date =
+            format!("2026-11-21T{:02}.{:02}.{:02}.000", start / 3600 % 24, start / 60 % 60, start % 60);
         let meta = FrameMeta {
             ccd: Ccd::Imager,
             frame_type: FrameType::Light,
