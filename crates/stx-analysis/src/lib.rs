@@ -20,8 +20,9 @@
 //! 7. `shape`: each star's second moments (Gaussian-windowed, window divided out,
 //!    measured in step 5) and the frame's: the median moments of the bright stars,
 //!    whose elongation a/b shows trailing, tilt or astigmatism.
-//! 8. `columns`: the brightest column's mean over the median column's: a hot or
-//!    bleeding column, or a satellite trail along the columns.
+//! 8. `columns`: the highest column median over the median column's, in robust σ
+//!    of the column medians (on 512 rows spread over the frame): a hot or bleeding
+//!    column, or a trail along the columns; stars, a few rows tall, do not count.
 //!
 //! **Invariant:** no I/O and no serialization here. Pixel types are normalised once,
 //! at the boundary, through the sealed [`Pixel`] trait (`u16` and `f32`).
@@ -99,8 +100,9 @@ pub struct Analysis {
     /// The frame's star shape: the component-wise median of the [`Star::shape`]s
     /// of the good stars of SNR ≥ 30; `None` with fewer than 10 of them.
     pub shape: Option<Shape>,
-    /// The brightest column's mean minus the median of the column means (pixel
-    /// units): a hot column or a trail along the columns raises it.
+    /// The highest column median minus the median of the column medians, in their
+    /// robust σ (medians on 512 rows): a hot column or a trail along the columns
+    /// raises it; a clean frame reads about 3–4.
     pub column_excess: f64,
 }
 

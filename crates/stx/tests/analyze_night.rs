@@ -4,112 +4,43 @@
 //! files are listed and skipped; `--list-rejects` and `--reject` act on exactly the
 //! flagged frames.
 //!
-//! The frames come from the camera simulator (`stx_camera::render`): 1024×1024 of
-//! the STX-16803 at 2000 mm, f/10, the preset's sky and seeing, each clean frame
-//! with its own noise. The defects:
-//! - defocus: a PSF 2.5 times as wide (the simulator's seeing);
-//! - clouds: 3 mag of extinction and a sky 2.5 times as bright;
-//! - trailing: the mount drifts 6" during the exposure;
-//! - hot column: one column 300 ADU above the rest, over the whole height.
+//! The frames come from the camera simulator (`tests/common/night.rs`, which says
+//! how each defect is made): 1024×1024 of the STX-16803 at 2000 mm, f/10, the
+//! preset's sky and seeing, each clean frame with its own noise.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::night::{Defect, render_frame};
 use predicates::prelude::*;
 use serde_json::Value;
-use stx_camera::fits;
-use stx_camera::preset::ModelPreset;
-use stx_camera::render::{RenderJob, render};
-use stx_camera::{Frame, FrameMeta};
-use stx_protocol::{Binning, Ccd, FitsSettings, FrameType, ObsDateTime, Subframe};
+use stx_protocol::Subframe;
 use tempfile::TempDir;
 
-const SIZE: u32 = 1024;
 const EXPOSURE_S: f64 = 120.0;
 const CLEAN_FRAMES: u64 = 6;
-/// Extinction by the clouds, mag: the field's stars go to mag 17.5, detected
-/// with room to spare in 120 s, so it takes thick cloud to lose many.
-const CLOUD_EXTINCTION_MAG: f64 = 3.0;
+/// The middle 1024×1024 of the sensor.
+const WINDOW: Subframe = Subframe { start_x: 1536, start_y: 1536, num_x: 1024, num_y: 1024 };
 
-/// What is wrong with a rendered frame.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Defect {
-    None,
-    Defocus,
-    Clouds,
-    Trailing,
-    HotColumn,
-}
-
-impl Defect {
-    /// The flags `stx analyze` must give it (and no others).
-    fn flags(self) -> &'static [&'static str] {
-        match self {
-            Defect::None => &[],
-            Defect::Defocus => &["HFR"],
-            Defect::Clouds => &["SKY", "STARS"],
-            // A trail widens the stars too.
-            Defect::Trailing => &["HFR", "ELONG"],
-            Defect::HotColumn => &["COLUMN"],
-        }
+/// The flags `stx analyze` must give a defect (and no others).
+fn flags(defect: Defect) -> &'static [&'static str] {
+    match defect {
+        Defect::None => &[],
+        Defect::Defocus => &["HFR"],
+        Defect::Clouds => &["SKY", "STARS"],
+        // A trail widens the stars too.
+        Defect::Trailing => &["HFR", "ELONG"],
+        Defect::HotColumn => &["COLUMN"],
     }
 }
 
 /// Renders frame `number` with `defect` and writes it as `name` in `dir`.
 fn write_frame(dir: &Path, name: &str, number: u64, defect: Defect) -> PathBuf {
-    let preset = ModelPreset::resolve("stx-16803").unwrap();
-    let mut sky = preset.sky.clone();
-    let mut pointing = vec![(0.0, 0.0)];
-    match defect {
-        Defect::Defocus => sky.seeing_fwhm_arcsec *= 2.5,
-        Defect::Clouds => {
-            // The extinction dims the sky's light too: brighten it by both.
-            sky.photons_mag0_per_s_cm2 *= 10f64.powf(-0.4 * CLOUD_EXTINCTION_MAG);
-            sky.sky_mag_per_arcsec2 -= CLOUD_EXTINCTION_MAG + 2.5 * 2.5f64.log10();
-        }
-        Defect::Trailing => pointing = (0..32).map(|i| (6.0 * f64::from(i) / 31.0, 0.0)).collect(),
-        Defect::None | Defect::HotColumn => {}
-    }
-    let job = RenderJob {
-        seed: 42,
-        exposure_number: number,
-        ccd: Ccd::Imager,
-        sensor: preset.imager.clone(),
-        sky,
-        focal_length_mm: 2000.0,
-        aperture_mm: 200.0,
-        frame: Subframe { start_x: 1024, start_y: 1024, num_x: SIZE, num_y: SIZE },
-        binning: Binning { x: 1, y: 1 },
-        duration_s: EXPOSURE_S,
-        shutter_open: true,
-        filter: None,
-        ccd_temp_c: -20.0,
-        pointing_arcsec: pointing,
-    };
-    let mut pixels = render(&job);
-    if defect == Defect::HotColumn {
-        for row in pixels.chunks_exact_mut(SIZE as usize) {
-            row[517] = row[517].saturating_add(300);
-        }
-    }
-    let meta = FrameMeta {
-        ccd: Ccd::Imager,
-        frame_type: FrameType::Light,
-        duration_s: EXPOSURE_S,
-        date_obs: ObsDateTime::parse(&format!("2026-11-21T22.{:02}.00.000", (10 + 2 * number) % 60)).unwrap(),
-        binning: Binning { x: 1, y: 1 },
-        origin: (1024, 1024),
-        pixel_size_um: (9.0, 9.0),
-        ccd_temp_c: -19.9,
-        setpoint_c: Some(-20.0),
-        electrons_per_adu: 1.27,
-        filter: Some("Red".to_owned()),
-        instrument: "SBIG STX-16803".to_owned(),
-    };
-    let frame = Frame::new(SIZE, SIZE, pixels, meta).unwrap();
     let path = dir.join(name);
-    std::fs::write(&path, fits::encode(&frame, &FitsSettings::default())).unwrap();
+    std::fs::write(&path, render_frame(WINDOW, EXPOSURE_S, number, defect)).unwrap();
     path
 }
 
@@ -185,7 +116,7 @@ fn each_defect_is_flagged_and_the_clean_frames_are_not() {
         assert_eq!(v["Filter"], "Red");
         assert_eq!(v["ExposureTime"], EXPOSURE_S);
         let flags: Vec<&str> = v["Flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-        assert_eq!(flags, defect.flags(), "{name}\n{report}");
+        assert_eq!(flags, self::flags(*defect), "{name}\n{report}");
     }
 }
 

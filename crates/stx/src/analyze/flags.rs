@@ -31,7 +31,8 @@ pub(crate) enum Flag {
     Elongated,
     /// Far more saturated stars.
     Saturated,
-    /// One column far above the others: a hot or bleeding column, a satellite.
+    /// One column far above the others: a hot or bleeding column, a trail along
+    /// the columns.
     Column,
 }
 
@@ -93,7 +94,7 @@ impl Flag {
             Flag::Stars => "star count",
             Flag::Elongated => "elongation a/b",
             Flag::Saturated => "saturated stars",
-            Flag::Column => "brightest column over the median column",
+            Flag::Column => "highest column median over the typical column's, in their σ",
         }
     }
 
@@ -105,7 +106,8 @@ impl Flag {
     /// seeing, so 5 %; the sky median moves little between frames, 1 %; star counts
     /// scatter more, 10 %; elongation 0.05 (round stars read 1.00–1.05); saturated
     /// stars 2 (a star or two crosses the level with seeing); the column excess
-    /// 25 % (set by the brightest star's column, which moves with the seeing).
+    /// 1 (in the columns' robust σ: a clean frame reads 3–4 and scatters by a
+    /// few tenths).
     fn floor(self) -> (Floor, f64) {
         match self {
             Flag::Hfr => (Floor::Relative, 0.05),
@@ -113,7 +115,7 @@ impl Flag {
             Flag::Stars => (Floor::Relative, 0.10),
             Flag::Elongated => (Floor::Absolute, 0.05),
             Flag::Saturated => (Floor::Absolute, 2.0),
-            Flag::Column => (Floor::Relative, 0.25),
+            Flag::Column => (Floor::Absolute, 1.0),
         }
     }
 }
@@ -318,7 +320,7 @@ mod tests {
                 hfr_std_dev: Some(0.2),
                 elongation: Some(1.02),
                 saturated: Some(3),
-                column_excess: 20.0,
+                column_excess: 3.5,
             },
         }
     }
@@ -378,8 +380,8 @@ mod tests {
             shown,
             [
                 "LIGHT, B, 300 s (1 frames): not judged (fewer than 3 frames)",
-                "LIGHT, Ha, 300 s (3 frames): HFR > 5.200, SKY > 1545, STARS < 210.0, ELONG > 1.170, SAT > 9.000, COLUMN > 35.00",
-                "LIGHT, R, 300 s (3 frames): HFR > 2.600, SKY > 1133, STARS < 630.0, ELONG > 1.170, SAT > 9.000, COLUMN > 35.00",
+                "LIGHT, Ha, 300 s (3 frames): HFR > 5.200, SKY > 1545, STARS < 210.0, ELONG > 1.170, SAT > 9.000, COLUMN > 6.500",
+                "LIGHT, R, 300 s (3 frames): HFR > 2.600, SKY > 1133, STARS < 630.0, ELONG > 1.170, SAT > 9.000, COLUMN > 6.500",
             ]
         );
     }

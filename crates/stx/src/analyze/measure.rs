@@ -33,7 +33,7 @@ pub(crate) struct Figures {
     pub(crate) elongation: Option<f64>,
     /// Stars with a saturated core.
     pub(crate) saturated: Option<usize>,
-    /// The brightest column's mean over the median column's.
+    /// The highest column median over the median column's, in their robust σ.
     pub(crate) column_excess: f64,
 }
 
