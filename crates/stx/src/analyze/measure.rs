@@ -81,19 +81,30 @@ pub(crate) fn measure_all(
 ) -> (Vec<Measured>, Vec<Skipped>) {
     let (mut measured, mut skipped) = (Vec::new(), Vec::new());
     let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
+    // Measured frames' pixel buffers, back to the reader for the next files.
+    let (give_back, spares) = mpsc::sync_channel::<Vec<u16>>(IN_FLIGHT + 1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            // One buffer for every file's bytes: a fresh 32 MiB each time costs as
-            // many page faults as reading it.
+            // One buffer for every file's bytes, and the pixel buffers recycled: a
+            // fresh 32 MiB each time costs as many page faults as reading it.
             let mut bytes = Vec::new();
             for path in paths {
-                if tx.send(load(path, &mut bytes)).is_err() {
+                let spare = spares.try_recv().unwrap_or_default();
+                if tx.send(load(path, &mut bytes, spare)).is_err() {
                     break;
                 }
             }
         });
         for loaded in rx {
-            match loaded.and_then(|(path, image, info)| measure(path, &image, info)) {
+            let result = loaded.and_then(|(path, image, info)| {
+                let result = measure(path, &image, info);
+                if let Pixels::U16(pixels) = image.pixels {
+                    // Full only if the reader has stopped taking them: then drop it.
+                    let _ = give_back.try_send(pixels);
+                }
+                result
+            });
+            match result {
                 Ok(m) => measured.push(m),
                 Err(s) => {
                     on_skip(&s);
@@ -106,8 +117,13 @@ pub(crate) fn measure_all(
     (measured, skipped)
 }
 
-/// Reads and decodes one file (on the reader thread), through `bytes`.
-fn load(path: &Path, bytes: &mut Vec<u8>) -> Result<(PathBuf, FitsImage, FrameInfo), Skipped> {
+/// Reads and decodes one file (on the reader thread), through `bytes`, into
+/// `pixels`' allocation.
+fn load(
+    path: &Path,
+    bytes: &mut Vec<u8>,
+    pixels: Vec<u16>,
+) -> Result<(PathBuf, FitsImage, FrameInfo), Skipped> {
     let skip = |reason: String| Skipped { reason };
     let shown = path.display();
     bytes.clear();
@@ -117,8 +133,8 @@ fn load(path: &Path, bytes: &mut Vec<u8>) -> Result<(PathBuf, FitsImage, FrameIn
     if let Some(how) = compression(path, bytes) {
         return Err(skip(format!("{shown} is not a usable FITS image: compressed ({how})")));
     }
-    let image =
-        fits_read::read(bytes).map_err(|e| skip(format!("{shown} is not a usable FITS image: {e}")))?;
+    let image = fits_read::read_reusing(bytes, pixels)
+        .map_err(|e| skip(format!("{shown} is not a usable FITS image: {e}")))?;
     let info = FrameInfo::from_header(|key| image.value(key));
     Ok((path.to_owned(), image, info))
 }
