@@ -154,7 +154,12 @@ impl Rule {
                 Floor::Absolute => format!("{}", self.floors[&flag]),
             };
             let side = if flag.side() == Side::Above { "above" } else { "below" };
-            let _ = write!(out, "\n  {:<7}{} {side}; floor {floor}", flag.name(), flag.figure());
+            let _ = write!(
+                out,
+                "\n  {:<7}{side} the median: {}; spread floor {floor}",
+                flag.name(),
+                flag.figure()
+            );
         }
         out
     }

@@ -57,7 +57,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "K", default_value_t = flags::DEFAULT_NSIGMA)]
     nsigma: f64,
     /// Floor of a figure's spread, e.g. `--min-spread hfr=0.08` (fractions of the
-    /// median for HFR, SKY, STARS, COLUMN; units for ELONG, SAT); repeatable.
+    /// median for HFR, SKY, STARS; units for ELONG, SAT, COLUMN); repeatable.
     #[arg(long, value_name = "FLAG=VALUE", value_parser = parse_floor)]
     min_spread: Vec<(Flag, f64)>,
     /// Move the flagged frames into DIR (created if needed; never overwriting,

@@ -75,7 +75,13 @@ pub fn render_frame(window: Subframe, exposure_s: f64, number: u64, defect: Defe
         }
     }
     let start = 22 * 3600 + 330 * number;
-    let date = format!("2026-11-21T{:02}.{:02}.{:02}.000", start / 3600 % 24, start / 60 % 60, start % 60);
+    let date = format!(
+        "2026-11-{:02}T{:02}.{:02}.{:02}.000",
+        21 + start / 86_400,
+        start / 3600 % 24,
+        start / 60 % 60,
+        start % 60
+    );
     let meta = FrameMeta {
         ccd: Ccd::Imager,
         frame_type: FrameType::Light,
