@@ -155,6 +155,29 @@ fn table_output_names_every_figure() {
     );
 }
 
+#[test]
+fn csv_has_the_json_fields_and_quotes_what_needs_it() {
+    let dir = TempDir::new().unwrap();
+    let v = values(16, 16);
+    let data: Vec<u8> = v.iter().flat_map(|&x| (x as i16).to_be_bytes()).collect();
+    let cards = image_cards(16, 16, 16, &[card("FILTER", "'Lum, clear'"), card("EXPTIME", 30.0)]);
+    let path = write_fits(&dir, "a,b.fits", &cards, &data);
+    let out = Command::cargo_bin("stx").unwrap().arg("analyze").arg(&path).arg("--csv").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "Filename,Date,ImageType,Filter,ExposureTime,Temperature,Mean,Median,StDev,Min,Max,Stars,HFR,\
+         HFRStDev,Elongation,SaturatedStars,ColumnExcess,Flags"
+    );
+    let (mean, median, sd, min, max) = expected(&v);
+    assert_eq!(
+        lines[1],
+        format!("\"{}\",,,\"Lum, clear\",30,,{mean},{median},{sd},{min},{max},0,0,0,,0,0,", path.display())
+    );
+    assert_eq!(lines[2..], [""]);
+}
+
 /// Runs `stx analyze` on `path`, plain and with `--json`: each must fail with exit
 /// code 1, print nothing on stdout and name the problem on stderr.
 fn check_error(path: impl AsRef<std::ffi::OsStr>, message: &str) {

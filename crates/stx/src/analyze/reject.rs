@@ -69,6 +69,17 @@ mod tests {
     }
 
     #[test]
+    fn across_filesystems_by_copy() {
+        // /tmp and /dev/shm (tmpfs) are two filesystems on Linux: no hard link.
+        let (from, to) = (tempfile::TempDir::new().unwrap(), tempfile::TempDir::new_in("/dev/shm").unwrap());
+        let a = from.path().join("a.fits");
+        std::fs::write(&a, vec![3u8; 50_000]).unwrap();
+        assert!(std::fs::hard_link(&a, to.path().join("probe")).is_err(), "one filesystem: nothing tested");
+        let moved = move_into(&a, &to.path().join("rejects")).unwrap();
+        assert_eq!((std::fs::read(&moved).unwrap(), a.exists()), (vec![3u8; 50_000], false));
+    }
+
+    #[test]
     fn the_copy_path_refuses_too_and_copies_whole() {
         let tmp = tempfile::TempDir::new().unwrap();
         let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
