@@ -14,6 +14,7 @@
 //! elongation is ≥ 1 whichever way the noise goes).
 
 use crate::measure::{Star, StarQuality};
+use crate::summary;
 
 /// The window's σ over the star's. Dividing the window out is exact for Gaussian
 /// stars only; a trail (a Gaussian swept along a line) has no Gaussian tails, and
@@ -148,11 +149,7 @@ pub(crate) fn frame_shape(stars: &[Star]) -> Option<Shape> {
     if shapes.len() < MIN_STARS {
         return None;
     }
-    let median = |f: fn(&Shape) -> f64| {
-        let mut v: Vec<f64> = shapes.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        (v[(v.len() - 1) / 2] + v[v.len() / 2]) / 2.0
-    };
+    let median = |f: fn(&Shape) -> f64| summary::median(&mut shapes.iter().map(f).collect::<Vec<f64>>());
     Some(Shape { xx: median(|s| s.xx), yy: median(|s| s.yy), xy: median(|s| s.xy) })
 }
 

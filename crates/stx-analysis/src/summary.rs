@@ -43,7 +43,8 @@ pub(crate) fn frame_hfr(stars: &[Star], min_snr: f32) -> FrameHfr {
     FrameHfr { mean, std_dev, count: kept.len() }
 }
 
-fn median(values: &mut [f64]) -> f64 {
+/// The median (the mean of the two middle values for an even count); sorts `values`.
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     (values[(n - 1) / 2] + values[n / 2]) / 2.0

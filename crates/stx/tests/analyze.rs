@@ -232,6 +232,20 @@ fn nan_pixels_are_an_error() {
 }
 
 #[test]
+fn a_directory_without_fits_files_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"clouds after 2 am").unwrap();
+    Command::cargo_bin("stx")
+        .unwrap()
+        .arg("analyze")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("no files to measure"));
+}
+
+#[test]
 fn missing_file_is_an_error() {
     check_error("/nonexistent/frame.fits", "cannot read /nonexistent/frame.fits");
 }

@@ -99,6 +99,9 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     }
     let single = args.paths.len() == 1 && !args.paths[0].is_dir();
     let files = discover::discover(&args.paths, args.glob.as_deref(), args.reject.as_deref())?;
+    if files.is_empty() {
+        return Err(Failure::error(Status::Failed, "no files to measure (--glob chooses which are taken)"));
+    }
     let progress = progress_bar(files.len() as u64);
     let (mut frames, skipped) = measure::measure_all(&files, &progress, |s| {
         if !single {
