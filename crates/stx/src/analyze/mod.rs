@@ -29,8 +29,8 @@ use report::Row;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Exit codes: 0 when every file was measured (flagged frames included); 1 when some
-could not be read or moved (the others are still measured and printed), or the one
-FILE given could not be; 2 for bad usage.")]
+could not be read or moved (the others are still measured and printed), the one
+FILE given could not be, or no file was found; 2 for bad usage.")]
 pub(crate) struct Args {
     /// FITS files (primary HDU a 2-D image, BITPIX 8, 16, 32, -32 or -64) and
     /// directories, searched recursively.
