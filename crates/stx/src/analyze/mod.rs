@@ -14,7 +14,7 @@ mod reject;
 mod report;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -113,7 +113,8 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         return Err(Failure::error(Status::Failed, s.reason.clone()));
     }
     sort(&mut frames, args.sort);
-    let (flags, groups) = flags::judge(&frames, &Rule::new(args.nsigma, &args.min_spread));
+    let rule = Rule::new(args.nsigma, &args.min_spread);
+    let (flags, groups) = flags::judge(&frames, &rule);
     let rows: Vec<Row<'_>> = frames.iter().zip(&flags).map(|(frame, flags)| Row { frame, flags }).collect();
     let flagged: Vec<&Measured> = rows.iter().filter(|r| !r.flags.is_empty()).map(|r| r.frame).collect();
     if args.list_rejects {
@@ -126,29 +127,35 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         print!("{}", report::listing(rows[0]));
     } else if !rows.is_empty() {
         print!("{}", report::table(&rows));
-        println!("\n{}", Rule::new(args.nsigma, &args.min_spread).describe());
+        println!("\n{}", rule.describe());
         groups.iter().for_each(|g| println!("  {g}"));
         println!("{} frames measured, {} flagged, {} unreadable", frames.len(), flagged.len(), skipped.len());
     }
-    let mut failed_moves = 0;
-    if let Some(dir) = &args.reject {
-        for m in &flagged {
-            match reject::move_into(&m.path, dir) {
-                Ok(to) => eprintln!("moved {} to {}", m.path.display(), to.display()),
-                Err(e) => {
-                    failed_moves += 1;
-                    eprintln!("not moved: {}: {e}", m.path.display());
-                }
+    let not_moved = args.reject.as_deref().map_or(0, |dir| move_rejects(&flagged, dir));
+    let mut failures = Vec::new();
+    if !skipped.is_empty() {
+        failures.push(format!("{} of {} files could not be read", skipped.len(), files.len()));
+    }
+    if not_moved > 0 {
+        failures.push(format!("{not_moved} flagged frames could not be moved"));
+    }
+    if failures.is_empty() { Ok(()) } else { Err(Failure::error(Status::Failed, failures.join("; "))) }
+}
+
+/// Moves the flagged frames into `dir`, saying so on stderr; returns how many
+/// could not be moved.
+fn move_rejects(flagged: &[&Measured], dir: &Path) -> usize {
+    let mut not_moved = 0;
+    for m in flagged {
+        match reject::move_into(&m.path, dir) {
+            Ok(to) => eprintln!("moved {} to {}", m.path.display(), to.display()),
+            Err(e) => {
+                not_moved += 1;
+                eprintln!("not moved: {}: {e}", m.path.display());
             }
         }
     }
-    match (skipped.len(), failed_moves) {
-        (0, 0) => Ok(()),
-        (s, m) => Err(Failure::error(
-            Status::Failed,
-            format!("{s} of {} files could not be read, {m} flagged frames could not be moved", files.len()),
-        )),
-    }
+    not_moved
 }
 
 /// A bar with frames/s and time left, on a terminal only: piped, nothing.
