@@ -1,7 +1,9 @@
 //! Reading and measuring the frames, both cores busy: a reader thread reads and
 //! decodes the next file while the analysis (itself parallel) measures the
 //! current one. The channel between them holds [`IN_FLIGHT`] frame, so at most
-//! three frames are in memory at once (being read, waiting, being measured).
+//! three frames are in memory at once (being read, waiting, being measured), plus
+//! one measured frame's pixel buffer on its way back to the reader for reuse, and
+//! the file bytes of the one being read (a buffer as large as the largest file).
 
 use std::fs::File;
 use std::io::Read;
