@@ -10,6 +10,7 @@
 //! to the [`v2`] API's WebSocket clients.
 
 pub mod backend;
+pub mod data_lock;
 pub mod front;
 pub mod pipeline;
 pub mod proxy;

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::backend::Backend;
+use crate::data_lock::{DataLock, LockError};
 use crate::pipeline::Pipeline;
 use crate::proxy::Proxy;
 use crate::v2::{EventBus, V2State};
@@ -58,6 +59,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// Another stxd holds the data directory, or it cannot be locked.
+    #[error(transparent)]
+    DataLock(#[from] LockError),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -94,6 +98,8 @@ pub struct Stxd {
     stop_pipeline: watch::Sender<bool>,
     fronts: Vec<JoinHandle<()>>,
     pipeline_task: JoinHandle<()>,
+    /// Held until the pipeline's last frame is stored.
+    data_lock: DataLock,
 }
 
 impl Stxd {
@@ -106,6 +112,8 @@ impl Stxd {
         }
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
+        // Before anything reads or repairs the directory: a second stxd must not touch it.
+        let data_lock = DataLock::acquire(&config.data_dir)?;
         let backend = Arc::new(match &config.camera {
             Some(url) => {
                 let remote = RemoteCamera::new(Client::new(url)?);
@@ -160,6 +168,7 @@ impl Stxd {
             stop_pipeline,
             fronts,
             pipeline_task,
+            data_lock,
         })
     }
 
@@ -199,6 +208,7 @@ impl Stxd {
         }
         let _ = self.stop_pipeline.send(true);
         let _ = self.pipeline_task.await;
+        drop(self.data_lock);
     }
 }
 
