@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FanMode, FanStatus, FilterName, FilterSlot,
-    FilterWheelStatus, FitsChange, FitsSettings, PulseRequest, RelayStatus, SettingsUpdate,
+    FilterWheelStatus, FitsChange, FitsSettings, PulseRequest, RelayStatus, SettingsUpdate, StxError,
 };
 
 use super::cooler::Cooler;
@@ -81,12 +81,14 @@ pub(super) struct State {
     finished: VecDeque<FinishedFrame>,
 }
 
-/// Finished frames kept for a caller that does not drain them; older ones are dropped.
-/// The server's pipeline drains as fast as it stores, so it keeps up with any real frame
-/// rate; the bound only keeps a camera nobody drains (a library user's, a test's) from
-/// growing without end. Frames rendered for a download hold their pixels, so it is not
-/// larger.
-const FINISHED_KEPT: usize = 64;
+/// Imager frames not yet taken by [`Camera::take_finished`] beyond which the imager
+/// refuses to start another exposure (busy): an imager frame is never dropped, so a
+/// camera whose frames come faster than its caller stores them (the simulator at a fast
+/// time scale) waits for the caller instead. A real camera cannot outrun the pipeline;
+/// four frames cover a pipeline that is briefly slow (a disk flush) without the camera
+/// ever reporting busy. Guide frames, which nobody keeps, are not held back: only the
+/// newest of these many per guide CCD wait to be taken.
+pub const PENDING_FRAMES_MAX: usize = 4;
 
 impl SimCamera {
     /// A camera as it powers up: idle, cooler off, wheel at slot 0, with the filter
@@ -172,6 +174,11 @@ impl Inner {
     }
 }
 
+/// Frames of `ccd` finished and not yet taken.
+fn pending(finished: &VecDeque<FinishedFrame>, ccd: Ccd) -> usize {
+    finished.iter().filter(|f| f.ccd() == ccd).count()
+}
+
 impl State {
     /// Takes every exposure transition due by `now`.
     fn advance(&mut self, now: SimTime, preset: &ModelPreset, seed: u64) {
@@ -179,8 +186,9 @@ impl State {
         let around = Surroundings { preset, seed, cooler, wheel, guiding, fits };
         for (machine, ccd) in ccds.iter_mut().zip(Ccd::ALL) {
             if let Some((number, frame)) = machine.advance(now, |exposure| around.capture(ccd, exposure)) {
-                if finished.len() == FINISHED_KEPT {
-                    finished.pop_front();
+                if ccd != Ccd::Imager && pending(finished, ccd) >= PENDING_FRAMES_MAX {
+                    let oldest = finished.iter().position(|f| f.ccd() == ccd);
+                    oldest.and_then(|i| finished.remove(i));
                 }
                 finished.push_back(FinishedFrame::new(ccd, number, move || frame.get()));
             }
@@ -312,6 +320,9 @@ impl Camera for SimCamera {
         let (mut state, now) = self.inner.lock_at_now();
         let i = ccd_index(ccd);
         let (number, fails) = (state.exposures_started, state.fail_next[i]);
+        if ccd == Ccd::Imager && pending(&state.finished, ccd) >= PENDING_FRAMES_MAX {
+            return Err(StxError::Busy.into());
+        }
         state.ccds[i].start(now, *request, number, fails)?;
         state.exposures_started += 1;
         state.fail_next[i] = false;
