@@ -149,28 +149,34 @@ impl Inner {
         (state, now)
     }
 
-    /// Applies a change to what the flash keeps, then writes the flash (if the camera
-    /// has one). The write happens outside the state's lock, so a slow disk holds up
-    /// only other flash writes.
-    fn change_flash(&self, change: impl FnOnce(&mut State)) -> Result<(), Error> {
+    /// Changes what the flash keeps: the change is written to the flash first and put
+    /// in force only once it is stored, so a change the camera could not store (a full
+    /// disk) is refused and has no effect. The write happens outside the state's lock,
+    /// so a slow disk holds up only other flash changes; the writer's turn, held
+    /// throughout, keeps two changes from losing one another.
+    fn change_flash(&self, change: impl FnOnce(&mut FlashContents)) -> Result<(), Error> {
+        let current = |state: &State| FlashContents {
+            filter_names: state.wheel.names().clone(),
+            fits: state.fits.clone(),
+        };
         let Some(file) = &self.flash else {
-            change(&mut self.lock_at_now().0);
+            let mut state = self.lock_at_now().0;
+            let mut contents = current(&state);
+            change(&mut contents);
+            state.put_in_force(contents);
             return Ok(());
         };
         let writer = file.writer();
-        let contents = {
-            let mut state = self.lock_at_now().0;
-            change(&mut state);
-            FlashContents { filter_names: state.wheel.names().clone(), fits: state.fits.clone() }
-        };
-        // The change stays in effect either way; the caller learns it will not survive
-        // a restart.
+        let mut contents = current(&self.lock_at_now().0);
+        change(&mut contents);
         writer.save(&contents).map_err(|e| {
             Error::new(ErrorKind::Unavailable(format!(
                 "cannot write the camera's flash {}: {e}",
                 file.path().display()
             )))
-        })
+        })?;
+        self.lock_at_now().0.put_in_force(contents);
+        Ok(())
     }
 }
 
@@ -180,6 +186,12 @@ fn pending(finished: &VecDeque<FinishedFrame>, ccd: Ccd) -> usize {
 }
 
 impl State {
+    /// Puts stored flash contents in force.
+    fn put_in_force(&mut self, contents: FlashContents) {
+        self.wheel.set_names(contents.filter_names);
+        self.fits = contents.fits;
+    }
+
     /// Takes every exposure transition due by `now`.
     fn advance(&mut self, now: SimTime, preset: &ModelPreset, seed: u64) {
         let State { ccds, cooler, wheel, guiding, fits, finished, .. } = self;
@@ -350,7 +362,13 @@ impl Camera for SimCamera {
     }
 
     fn set_filter_names(&self, names: &[(FilterSlot, FilterName)]) -> Result<(), Error> {
-        self.inner.change_flash(|state| state.wheel.rename(names))
+        self.inner.change_flash(|flash| {
+            for (slot, name) in names {
+                if let Some(i) = slot.filter_index() {
+                    flash.filter_names[i] = name.clone();
+                }
+            }
+        })
     }
 
     fn pulse_guide(&self, request: &PulseRequest) -> Result<(), Error> {
@@ -386,7 +404,7 @@ impl Camera for SimCamera {
     }
 
     fn set_fits_settings(&self, changes: &[FitsChange]) -> Result<(), Error> {
-        self.inner.change_flash(|state| changes.iter().for_each(|c| c.apply_to(&mut state.fits)))
+        self.inner.change_flash(|flash| changes.iter().for_each(|c| c.apply_to(&mut flash.fits)))
     }
 
     fn description(&self) -> Result<String, Error> {
