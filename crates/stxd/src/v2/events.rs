@@ -65,6 +65,37 @@ impl EventBus {
         });
     }
 
+    /// Announces that finished frames cannot be stored (`IMAGE-STORE-FAILED`, with
+    /// the error): they are held in memory and retried.
+    pub fn storage_failed(&self, error: &str) {
+        self.notice("IMAGE-STORE-FAILED", error);
+    }
+
+    /// Announces that held frames are stored again (`IMAGE-STORE-RESUMED`).
+    pub fn storage_resumed(&self) {
+        self.notice("IMAGE-STORE-RESUMED", "");
+    }
+
+    /// Sends an event that carries only its name and a message, and lists it.
+    fn notice(&self, event: &'static str, message: &str) {
+        #[derive(Serialize)]
+        struct Notice<'a> {
+            #[serde(rename = "Event")]
+            event: &'static str,
+            #[serde(rename = "Message")]
+            message: &'a str,
+        }
+        let _ = self.socket.send(envelope_text(&Notice { event, message }, "", StatusCode::OK, SOCKET));
+        let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        if history.len() == HISTORY_KEPT {
+            history.pop_front();
+        }
+        history.push_back(EventEntry {
+            event,
+            time: Local::now().fixed_offset().to_rfc3339_opts(SecondsFormat::Millis, false),
+        });
+    }
+
     /// A receiver of every message sent from now on.
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<String> {
         self.socket.subscribe()
