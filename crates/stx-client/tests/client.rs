@@ -33,6 +33,7 @@ impl Camera {
             seed: 3,
             camera: None,
             faults: Vec::new(),
+            ..Config::default()
         };
         let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).unwrap();
         Camera { stxd: Some(stxd), clock, runtime, _dir: dir }

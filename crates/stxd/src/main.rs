@@ -37,6 +37,15 @@ struct Args {
     /// cooler-stuck, slow=MS, drop-download. Repeat for several.
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
     faults: Vec<StartFault>,
+    /// Rebuild the image history's database from the FITS files before serving: the
+    /// damaged database is set aside (renamed) and every file is measured again.
+    #[arg(long)]
+    rebuild_history: bool,
+    /// A host name clients may use to reach stxd (checked against the Host header,
+    /// against DNS rebinding); the addresses it listens on are always allowed. Repeat
+    /// for several.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
     /// Simulated seconds per real second (60: a 60 s exposure takes one second).
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     time_scale: f64,
@@ -66,6 +75,8 @@ async fn main() -> anyhow::Result<()> {
         seed: args.seed,
         camera: args.camera,
         faults: args.faults,
+        rebuild_history: args.rebuild_history,
+        allowed_hosts: args.allowed_hosts,
     };
     let clock = Arc::new(ScaledClock::new(args.time_scale));
     let server = Stxd::start(&config, clock).await.context("stxd could not start")?;

@@ -42,6 +42,30 @@ pub struct Config {
     pub camera: Option<String>,
     /// Faults the simulated camera starts with, in force before the first request.
     pub faults: Vec<StartFault>,
+    /// Rebuild the history's database from the image files before starting: the
+    /// damaged one is set aside and every file measured again.
+    pub rebuild_history: bool,
+    /// Host names, besides the addresses stxd listens on, that requests may name in
+    /// their `Host` header (the name of this machine as clients reach it).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for Config {
+    /// The `stxd` command's defaults: loopback ports 8080 and 1888, `./stxd-data`,
+    /// the simulated STX-16803.
+    fn default() -> Config {
+        Config {
+            stx_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            api_listen: SocketAddr::from(([127, 0, 0, 1], 1888)),
+            data_dir: PathBuf::from("./stxd-data"),
+            model: "stx-16803".to_owned(),
+            seed: DEFAULT_SEED,
+            camera: None,
+            faults: Vec::new(),
+            rebuild_history: false,
+            allowed_hosts: Vec::new(),
+        }
+    }
 }
 
 /// Why stxd could not start.
@@ -79,6 +103,20 @@ pub enum StartError {
     /// The image history could not be opened or repaired.
     #[error("image history: {0}")]
     History(#[from] stx_history::Error),
+    /// The history's database is damaged: stxd will not run on it (new frames would
+    /// be lost), and the way out is a rebuild from the image files.
+    #[error(
+        "the image history's database {path} is damaged ({source}). The FITS files under images/ are the \
+         source of truth: start stxd once with --rebuild-history to set the damaged database aside and \
+         rebuild it from them (each file is measured again)",
+        path = path.display()
+    )]
+    HistoryDamaged {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite found.
+        source: stx_history::Error,
+    },
     /// Start-up faults were asked of a real camera.
     #[error("faults can be set on the simulated camera only, not with a real camera")]
     FaultsNeedSimulator,
@@ -224,7 +262,21 @@ fn local_addr(listener: &TcpListener, asked: SocketAddr) -> Result<SocketAddr, S
 /// files go, records without a file go, files without a record are measured again and
 /// recorded.
 fn open_history(config: &Config) -> Result<History, StartError> {
-    let history = History::open(&config.data_dir)?;
+    if config.rebuild_history {
+        let suffix = format!("damaged-{}", chrono::Local::now().format("%Y%m%dT%H%M%S"));
+        if let Some(aside) = History::set_database_aside(&config.data_dir, &suffix)? {
+            tracing::warn!(
+                "history database set aside as {}; rebuilding it from the image files",
+                aside.display()
+            );
+        }
+    }
+    let history = History::open(&config.data_dir).map_err(|source| match source.kind() {
+        stx_history::ErrorKind::Corrupt { .. } => {
+            StartError::HistoryDamaged { path: History::database_path(&config.data_dir), source }
+        }
+        _ => StartError::History(source),
+    })?;
     let report = history.reconcile()?;
     for temp in &report.removed_temp_files {
         tracing::info!("removed an interrupted write: {temp}");
@@ -234,6 +286,9 @@ fn open_history(config: &Config) -> Result<History, StartError> {
     }
     for orphan in &report.orphans {
         crate::recovery::adopt_orphan(&history, orphan)?;
+    }
+    if config.rebuild_history {
+        tracing::info!("history rebuilt: {} image files measured again and recorded", report.orphans.len());
     }
     Ok(history)
 }
