@@ -10,9 +10,11 @@
 //! to the [`v2`] API's WebSocket clients.
 
 pub mod backend;
+pub mod connections;
 pub mod data_lock;
 pub mod front;
 pub mod pipeline;
+mod preview_limit;
 pub mod proxy;
 mod recovery;
 pub mod server;

@@ -3,10 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 use stx_camera::ScaledClock;
+use stxd::connections::Timeouts;
 use stxd::server::{Config, DEFAULT_SEED, StartFault, Stxd};
 
 /// The STX camera server: the SBIG STX HTTP Camera API in front of a simulated STX camera.
@@ -46,9 +48,23 @@ struct Args {
     /// for several.
     #[arg(long = "allowed-host", value_name = "NAME")]
     allowed_hosts: Vec<String>,
+    /// Seconds a client may take to send a request head, or to take the next part of a
+    /// reply, before its connection is closed (idle, slow and stalled clients).
+    #[arg(long, value_name = "SECONDS", value_parser = positive_scale)]
+    client_timeout: Option<f64>,
     /// Simulated seconds per real second (60: a 60 s exposure takes one second).
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     time_scale: f64,
+}
+
+/// The connection deadlines, with `client_timeout` seconds for heads and writes if
+/// given.
+fn timeouts(client_timeout: Option<f64>) -> Timeouts {
+    let default = Timeouts::default();
+    match client_timeout.map(Duration::from_secs_f64) {
+        Some(t) => Timeouts { head: t, write: t, ..default },
+        None => default,
+    }
 }
 
 fn positive_scale(text: &str) -> Result<f64, String> {
@@ -76,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
         camera: args.camera,
         faults: args.faults,
         rebuild_history: args.rebuild_history,
+        timeouts: timeouts(args.client_timeout),
         allowed_hosts: args.allowed_hosts,
     };
     let clock = Arc::new(ScaledClock::new(args.time_scale));

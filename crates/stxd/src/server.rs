@@ -45,6 +45,8 @@ pub struct Config {
     /// Rebuild the history's database from the image files before starting: the
     /// damaged one is set aside and every file measured again.
     pub rebuild_history: bool,
+    /// The deadlines of client connections on both ports.
+    pub timeouts: crate::connections::Timeouts,
     /// Host names, besides the addresses stxd listens on, that requests may name in
     /// their `Host` header (the name of this machine as clients reach it).
     pub allowed_hosts: Vec<String>,
@@ -63,6 +65,7 @@ impl Default for Config {
             camera: None,
             faults: Vec::new(),
             rebuild_history: false,
+            timeouts: crate::connections::Timeouts::default(),
             allowed_hosts: Vec::new(),
         }
     }
@@ -191,9 +194,15 @@ impl Stxd {
             camera: backend.camera.clone(),
             thumbnails: Arc::default(),
         };
+        let fd_limit = crate::connections::raise_fd_limit();
+        let limits = crate::connections::Limits {
+            cap: crate::connections::per_port_cap(fd_limit),
+            timeouts: config.timeouts,
+        };
+        tracing::debug!(fd_limit, per_port = limits.cap, "connection limits");
         let fronts = vec![
-            tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), fronts_stop.clone())),
-            tokio::spawn(crate::v2::serve(api_listener, v2, fronts_stop)),
+            tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), limits, fronts_stop.clone())),
+            tokio::spawn(crate::v2::serve(api_listener, v2, limits, fronts_stop)),
         ];
         let pipeline_task = tokio::spawn(pipeline.clone().run(pipeline_stop));
         Ok(Stxd {

@@ -16,36 +16,26 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use stx_protocol::reply::{Reply, Status};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::backend::Backend;
+use crate::connections::{self, Limits};
 use crate::sim_control;
-
-/// How long a client may take to send its request head before we give up on it.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Body = Either<Full<Bytes>, StreamBody<FailingChunks>>;
 
 /// Serves the STX API on `listener` until `shutdown` turns true, then lets the requests
-/// under way finish.
-pub(crate) async fn serve(listener: TcpListener, backend: Arc<Backend>, mut shutdown: watch::Receiver<bool>) {
-    let graceful = GracefulShutdown::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a moment, keep serving.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = shutdown.changed() => break,
-        };
+/// under way finish (for a bounded time).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    backend: Arc<Backend>,
+    limits: Limits,
+    shutdown: watch::Receiver<bool>,
+) {
+    let stop = shutdown.clone();
+    connections::accept_loop("STX API", listener, limits, shutdown, move |stream, peer| {
         let backend = backend.clone();
         let service = service_fn(move |req| {
             let backend = backend.clone();
@@ -56,16 +46,11 @@ pub(crate) async fn serve(listener: TcpListener, backend: Arc<Backend>, mut shut
             .half_close(true)
             .auto_date_header(false)
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .header_read_timeout(limits.timeouts.head)
             .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, "connection ended: {e}");
-            }
-        });
-    }
-    graceful.shutdown().await;
+        connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
+    })
+    .await;
 }
 
 async fn handle(backend: &Arc<Backend>, req: Request<Incoming>) -> Response<Body> {

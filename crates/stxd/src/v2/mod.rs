@@ -67,14 +67,27 @@ pub fn router(state: V2State) -> Router {
         .with_state(state)
 }
 
-/// Serves the v2 API until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, state: V2State, mut shutdown: watch::Receiver<bool>) {
-    let shutdown = async move {
-        let _ = shutdown.changed().await;
-    };
-    if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await {
-        tracing::error!("v2 API stopped: {e}");
-    }
+/// Serves the v2 API until `shutdown` turns true, then lets the requests under way
+/// finish (for a bounded time). Each connection lives by `limits` (see
+/// [`connections`](crate::connections)); WebSocket upgrades are served on it.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: V2State,
+    limits: crate::connections::Limits,
+    shutdown: watch::Receiver<bool>,
+) {
+    let router = crate::preview_limit::layer(router(state));
+    let stop = shutdown.clone();
+    crate::connections::accept_loop("v2 API", listener, limits, shutdown, move |stream, peer| {
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.timeouts.head)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .with_upgrades();
+        crate::connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
+    })
+    .await;
 }
 
 /// `Access-Control-Allow-Origin: *` on every reply; preflight `OPTIONS` answered here.
