@@ -62,6 +62,9 @@ pub(crate) enum ApiError {
     NotFound,
     /// Anything that is our fault; details go to the log, not the client.
     Internal,
+    /// The request names a host stxd does not answer for (`Host` header): a web page
+    /// reaching it through DNS rebinding.
+    HostNotAllowed,
 }
 
 impl ApiError {
@@ -70,6 +73,7 @@ impl ApiError {
             ApiError::IndexOutOfRange | ApiError::BadParameter(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::HostNotAllowed => StatusCode::FORBIDDEN,
         }
     }
 
@@ -79,6 +83,9 @@ impl ApiError {
             ApiError::BadParameter(message) => message,
             ApiError::NotFound => "Not found",
             ApiError::Internal => "Unknown error",
+            ApiError::HostNotAllowed => {
+                "Host not allowed: start stxd with --allowed-host NAME to reach it by that name"
+            }
         }
     }
 }
