@@ -13,6 +13,7 @@ pub mod backend;
 pub mod connections;
 pub mod data_lock;
 pub mod front;
+pub mod host_check;
 pub mod pipeline;
 mod preview_limit;
 pub mod proxy;

@@ -200,9 +200,16 @@ impl Stxd {
             timeouts: config.timeouts,
         };
         tracing::debug!(fd_limit, per_port = limits.cap, "connection limits");
+        let hosts = Arc::new(crate::host_check::AllowedHosts::new(&config.allowed_hosts));
         let fronts = vec![
-            tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), limits, fronts_stop.clone())),
-            tokio::spawn(crate::v2::serve(api_listener, v2, limits, fronts_stop)),
+            tokio::spawn(crate::stx_http::serve(
+                stx_listener,
+                backend.clone(),
+                limits,
+                hosts.clone(),
+                fronts_stop.clone(),
+            )),
+            tokio::spawn(crate::v2::serve(api_listener, v2, limits, hosts, fronts_stop)),
         ];
         let pipeline_task = tokio::spawn(pipeline.clone().run(pipeline_stop));
         Ok(Stxd {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{Either, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -22,9 +22,15 @@ use tokio::sync::watch;
 
 use crate::backend::Backend;
 use crate::connections::{self, Limits};
+use crate::host_check::AllowedHosts;
 use crate::sim_control;
 
 type Body = Either<Full<Bytes>, StreamBody<FailingChunks>>;
+
+/// The reply to a request whose `Host` stxd does not answer for (see
+/// [`host_check`](crate::host_check)).
+const HOST_NOT_ALLOWED: &str =
+    "Host not allowed: start stxd with --allowed-host NAME to reach it by that name.";
 
 /// Serves the STX API on `listener` until `shutdown` turns true, then lets the requests
 /// under way finish (for a bounded time).
@@ -32,14 +38,21 @@ pub(crate) async fn serve(
     listener: TcpListener,
     backend: Arc<Backend>,
     limits: Limits,
+    hosts: Arc<AllowedHosts>,
     shutdown: watch::Receiver<bool>,
 ) {
     let stop = shutdown.clone();
     connections::accept_loop("STX API", listener, limits, shutdown, move |stream, peer| {
-        let backend = backend.clone();
-        let service = service_fn(move |req| {
+        let (backend, hosts) = (backend.clone(), hosts.clone());
+        let service = service_fn(move |req: Request<Incoming>| {
             let backend = backend.clone();
-            async move { Ok::<_, Infallible>(handle(&backend, req).await) }
+            let allowed = hosts.allows(req.headers().get(HOST));
+            async move {
+                if !allowed {
+                    return Ok::<_, Infallible>(into_response(Reply::malformed(HOST_NOT_ALLOWED), false));
+                }
+                Ok(handle(&backend, req).await)
+            }
         });
         let conn = http1::Builder::new()
             .title_case_headers(true)

@@ -74,9 +74,18 @@ pub(crate) async fn serve(
     listener: TcpListener,
     state: V2State,
     limits: crate::connections::Limits,
+    hosts: Arc<crate::host_check::AllowedHosts>,
     shutdown: watch::Receiver<bool>,
 ) {
-    let router = crate::preview_limit::layer(router(state));
+    let router =
+        crate::preview_limit::layer(router(state)).layer(middleware::from_fn(
+            move |request: axum::extract::Request, next: Next| {
+                let allowed = hosts.allows(request.headers().get(header::HOST));
+                async move {
+                    if allowed { next.run(request).await } else { ApiError::HostNotAllowed.into_response() }
+                }
+            },
+        ));
     let stop = shutdown.clone();
     crate::connections::accept_loop("v2 API", listener, limits, shutdown, move |stream, peer| {
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
