@@ -5,7 +5,10 @@
 //! else, then the connection closes; a 1.1 request gets a correct 1.1 reply.
 
 use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,6 +20,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use stx_protocol::reply::{Reply, Status};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -60,7 +64,7 @@ pub(crate) async fn serve(
             .auto_date_header(false)
             .timer(TokioTimer::new())
             .header_read_timeout(limits.timeouts.head)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(HeadErrorsAs400::new(stream)), service);
         connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
     })
     .await;
@@ -143,4 +147,75 @@ fn half_then_fail(body: Vec<u8>) -> FailingChunks {
             Step::Done => None,
         }
     }))
+}
+
+/// hyper answers a request it will not read whole itself: 414 for a request line over
+/// 64 KiB, 431 for a head over its buffer. The STX port answers every malformed request
+/// with 400 (the spec knows no other), so those answers are replaced on the way out by
+/// the port's own 400, and the connection closes after it as hyper meant.
+struct HeadErrorsAs400<S> {
+    inner: S,
+    /// The replacement and how much of it is sent, once hyper has started one of its
+    /// answers.
+    replacing: Option<(Bytes, usize)>,
+}
+
+/// The status lines hyper writes for a head it will not read.
+const HYPER_HEAD_ERRORS: [&[u8]; 2] = [b"HTTP/1.1 414 ", b"HTTP/1.1 431 "];
+
+impl<S> HeadErrorsAs400<S> {
+    fn new(inner: S) -> Self {
+        HeadErrorsAs400 { inner, replacing: None }
+    }
+}
+
+/// The STX port's 400 for a request too long to read, as bytes on the wire.
+fn too_long_reply() -> Bytes {
+    let reply = Reply::malformed("Request too long.");
+    let mut bytes = format!(
+        "HTTP/1.0 400 Bad Request\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        reply.content_type.as_str(),
+        reply.body.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(&reply.body);
+    Bytes::from(bytes)
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for HeadErrorsAs400<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for HeadErrorsAs400<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.replacing.is_none() && HYPER_HEAD_ERRORS.iter().any(|line| buf.starts_with(line)) {
+            self.replacing = Some((too_long_reply(), 0));
+        }
+        let this = &mut *self;
+        let Some((reply, sent)) = &mut this.replacing else {
+            return Pin::new(&mut this.inner).poll_write(cx, buf);
+        };
+        // hyper's own bytes are taken and dropped; ours go out in their place.
+        while *sent < reply.len() {
+            match ready!(Pin::new(&mut this.inner).poll_write(cx, &reply[*sent..]))? {
+                0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                n => *sent += n,
+            }
+        }
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
