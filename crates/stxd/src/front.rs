@@ -45,9 +45,7 @@ fn run(camera: &dyn Camera, command: &Command) -> Result<Reply, stx_camera::Erro
         }
         Command::State(ccd) => Reply::values([int(camera.state(*ccd)?.code())]),
         Command::ImageReady(ccd) => Reply::values([int(u8::from(camera.image_ready(*ccd)?))]),
-        Command::DataBin(ccd) => {
-            Reply::binary(camera.frame(*ccd)?.map(|f| f.to_le_bytes()).unwrap_or_default())
-        }
+        Command::DataBin(ccd) => Reply::binary(camera.frame(*ccd)?.map(|f| f.le_bytes()).unwrap_or_default()),
         Command::DataFits(ccd) => Reply::binary(fits_download(camera, *ccd)?),
         Command::StartExposure { ccd, request } => {
             camera.start_exposure(*ccd, request)?;

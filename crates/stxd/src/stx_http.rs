@@ -107,7 +107,7 @@ fn into_response(reply: Reply, drop_midway: bool) -> Response<Body> {
     let body = if drop_midway {
         Either::Right(StreamBody::new(half_then_fail(reply.body)))
     } else {
-        Either::Left(Full::new(Bytes::from(reply.body)))
+        Either::Left(Full::new(reply.body))
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
@@ -127,13 +127,12 @@ type FailingChunks =
 /// How long the half-sent download hangs before the connection drops.
 const DROP_AFTER: Duration = Duration::from_millis(100);
 
-fn half_then_fail(body: Vec<u8>) -> FailingChunks {
+fn half_then_fail(body: Bytes) -> FailingChunks {
     enum Step {
         Send(Bytes),
         Fail,
         Done,
     }
-    let body = Bytes::from(body);
     let first = Step::Send(body.slice(..body.len() / 2));
     Box::pin(futures_util::stream::unfold(first, |step| async move {
         match step {
