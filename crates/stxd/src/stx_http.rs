@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -191,23 +191,56 @@ impl<S: AsyncRead + Unpin> AsyncRead for HeadErrorsAs400<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for HeadErrorsAs400<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if self.replacing.is_none() && HYPER_HEAD_ERRORS.iter().any(|line| buf.starts_with(line)) {
+impl<S: AsyncWrite + Unpin> HeadErrorsAs400<S> {
+    /// Starts replacing if `first` (the start of what hyper writes) is one of its
+    /// answers; while replacing, sends ours and reports hyper's `len` bytes as taken.
+    fn poll_replace(
+        &mut self,
+        cx: &mut Context<'_>,
+        first: &[u8],
+        len: usize,
+    ) -> Option<Poll<io::Result<usize>>> {
+        if self.replacing.is_none() && HYPER_HEAD_ERRORS.iter().any(|line| first.starts_with(line)) {
             self.replacing = Some((too_long_reply(), 0));
         }
-        let this = &mut *self;
-        let Some((reply, sent)) = &mut this.replacing else {
-            return Pin::new(&mut this.inner).poll_write(cx, buf);
-        };
-        // hyper's own bytes are taken and dropped; ours go out in their place.
+        let (reply, sent) = self.replacing.as_mut()?;
         while *sent < reply.len() {
-            match ready!(Pin::new(&mut this.inner).poll_write(cx, &reply[*sent..]))? {
-                0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                n => *sent += n,
+            match Pin::new(&mut self.inner).poll_write(cx, &reply[*sent..]) {
+                Poll::Ready(Ok(0)) => return Some(Poll::Ready(Err(io::ErrorKind::WriteZero.into()))),
+                Poll::Ready(Ok(n)) => *sent += n,
+                Poll::Ready(Err(e)) => return Some(Poll::Ready(Err(e))),
+                Poll::Pending => return Some(Poll::Pending),
             }
         }
-        Poll::Ready(Ok(buf.len()))
+        Some(Poll::Ready(Ok(len)))
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for HeadErrorsAs400<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if let Some(replaced) = self.poll_replace(cx, buf, buf.len()) {
+            return replaced;
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    /// Passed on as vectored, so hyper sends a shared frame without copying it into
+    /// its own buffer first.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
+        let len = bufs.iter().map(|b| b.len()).sum();
+        if let Some(replaced) = self.poll_replace(cx, first, len) {
+            return replaced;
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
