@@ -148,6 +148,7 @@ for _ in range(2):
     take(P, 1, 1)
 while api_json(A, "/v2/api/image-history?count=true")["Response"] < 3:
     time.sleep(0.1)
+report("previews start", pid, "3 full frames in the history")
 peak = [0.0]
 done = threading.Event()
 def sampler():

@@ -63,7 +63,7 @@ pub struct SkyRegion {
 /// than `most` on average, only the brightest that many on average.
 pub fn stars_in(seed: u64, sky: &SkyPreset, region: &SkyRegion, most: usize) -> Vec<Star> {
     let per_tile = sky.stars_per_sq_deg * TILE_ARCSEC * TILE_ARCSEC / ARCSEC2_PER_DEG2;
-    if !(per_tile > 0.0) {
+    if !per_tile.is_finite() || per_tile <= 0.0 {
         return Vec::new();
     }
     let tiles = |axis: usize| {
