@@ -74,8 +74,37 @@ fn positive_scale(text: &str) -> Result<f64, String> {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// glibc's malloc raises its mmap threshold to the size of each large block freed (up
+/// to 32 MiB), after which frame-sized buffers come from its heaps and stay there when
+/// freed: after a burst of previews the process kept ~800 MB it no longer used. A fixed
+/// threshold keeps large buffers in their own mappings, returned to the system when
+/// freed (`scripts/soak.sh` measures both). The setting is read only as the process
+/// starts, so stxd starts itself again once with it set, unless it is set already.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn with_malloc_returning_memory() {
+    use std::os::unix::process::CommandExt;
+    // 128 KiB: glibc's own starting threshold, kept fixed.
+    let (name, value) = ("MALLOC_MMAP_THRESHOLD_", "131072");
+    if std::env::var_os(name).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env(name, value).exec();
+    // Only reached if the exec failed: go on with the default malloc settings.
+    eprintln!(
+        "stxd: cannot restart with {name}={value} ({err}); large buffers may not be returned to the system"
+    );
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn with_malloc_returning_memory() {}
+
+fn main() -> anyhow::Result<()> {
+    with_malloc_returning_memory();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
