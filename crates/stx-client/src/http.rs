@@ -67,11 +67,7 @@ pub(crate) fn get(
     let stream = Deadline { stream, io: timeouts.io, until: started + timeouts.exchange };
     let mut reader = BufReader::with_capacity(CHUNK, stream);
     let head = read_head(&mut reader).map_err(|e| match e {
-        HeadError::Io(e)
-            if e.kind() == std::io::ErrorKind::TimedOut && Instant::now() >= reader_deadline(&reader) =>
-        {
-            Error::new(ErrorKind::Timeout(timeouts.exchange))
-        }
+        HeadError::Io(e) if is_deadline(&e) => Error::new(ErrorKind::Timeout(timeouts.exchange)),
         HeadError::Io(e) => io_err(e),
         HeadError::Bad(what) => Error::new(ErrorKind::Protocol(what)),
     })?;
@@ -93,7 +89,7 @@ pub(crate) fn get(
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(_) if Instant::now() >= reader_deadline(&reader) => return Err(past_deadline),
+            Err(e) if is_deadline(&e) => return Err(past_deadline),
             Err(e) => return Err(io_err(e)),
         };
         if received + n as u64 > limit {
@@ -120,17 +116,33 @@ struct Deadline {
 
 impl Read for Deadline {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let passed = || std::io::Error::new(std::io::ErrorKind::TimedOut, DeadlinePassed);
         let left = self.until.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "exchange deadline passed"));
+            return Err(passed());
         }
+        // The deadline, not the read timeout, is what this read waits for at most.
+        let deadline_first = left < self.io;
         self.stream.set_read_timeout(Some(left.min(self.io)))?;
-        self.stream.read(buf)
+        match self.stream.read(buf) {
+            Err(e)
+                if deadline_first
+                    && matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                Err(passed())
+            }
+            read => read,
+        }
     }
 }
 
-fn reader_deadline(reader: &BufReader<Deadline>) -> Instant {
-    reader.get_ref().until
+/// The exchange's deadline passed (as the error inside an I/O error).
+#[derive(Debug, thiserror::Error)]
+#[error("exchange deadline passed")]
+struct DeadlinePassed;
+
+fn is_deadline(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<DeadlinePassed>())
 }
 
 fn connect(addr: &str, timeouts: Timeouts) -> Result<TcpStream, Error> {

@@ -71,7 +71,7 @@ fn frames_the_disk_refuses_are_held_announced_and_stored_when_space_returns() {
     assert_eq!(server.take_frame(1), 3);
 
     let dir = server.stop();
-    assert!(Command::new("umount").arg(dir.path()).status().unwrap().success());
+    assert!(Command::new("umount").arg("--lazy").arg(dir.path()).status().unwrap().success());
 }
 
 #[test]
@@ -104,5 +104,5 @@ fn past_the_held_frames_the_camera_reports_busy_and_nothing_is_lost() {
     assert_eq!(server.drain(), finished, "every finished frame is recorded");
 
     let dir = server.stop();
-    assert!(Command::new("umount").arg(dir.path()).status().unwrap().success());
+    assert!(Command::new("umount").arg("--lazy").arg(dir.path()).status().unwrap().success());
 }
