@@ -68,3 +68,20 @@ fn the_widest_brightest_longest_frame_renders() {
     let image = render(&job(1.0, 1e300, 86_400.0, 0.0, 1));
     assert_eq!(image.len(), 4096 * 4096);
 }
+
+#[test]
+fn a_preset_cannot_ask_for_unbounded_work() {
+    let text = include_str!("../presets/stx-16803.toml");
+    let ok = ModelPreset::parse(text, "stx-16803");
+    assert!(ok.is_ok(), "{ok:?}");
+    for (from, to) in [
+        ("width = 4096", "width = 1000000"),
+        ("stars_per_sq_deg = 2000.0", "stars_per_sq_deg = 1e12"),
+        ("moffat_beta = ", "moffat_beta = 0.5 #"),
+        ("hot_pixel_fraction = ", "hot_pixel_fraction = 1.0 #"),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let err = ModelPreset::parse(&text.replacen(from, to, 1), "bad").unwrap_err().to_string();
+        assert!(err.contains("must be within"), "{to}: {err}");
+    }
+}
