@@ -4,8 +4,8 @@
 #   load          64 clients polling the STX API for 10 s: requests/s and failures;
 #   idle sockets  1100 idle connections to the v2 port: the STX port still answers,
 #                 and the idle ones are closed after --client-timeout;
-#   no reader     64 clients ask for a full frame and never read: memory while they
-#                 stall and after their writes time out;
+#   no reader     64 clients ask for a full frame (.bin, then .FIT) and never read:
+#                 memory while they stall and after their writes time out;
 #   previews      48 full-size previews at once, then memory once they are done;
 #   fast frames   a client takes frames as fast as it can at --time-scale 2000:
 #                 frames it saw finish vs frames the history recorded;
@@ -132,16 +132,17 @@ report("idle closed", pid, f"{closed} of {len(idle)} closed by stxd after the {T
 # no reader
 stx(P, "ImagerSetSettings.cgi?StartX=0&StartY=0&NumX=4096&NumY=4096&BinX=1&BinY=1")
 take(P, 1, 1)
-stalled = []
-for _ in range(64):
-    s = socket.create_connection(("127.0.0.1", P))
-    s.sendall(b"GET /api/ImagerData.bin HTTP/1.0\r\n\r\n")
-    stalled.append(s)
-time.sleep(1)
-report("no reader", pid, "64 clients stalled on a 32 MiB download")
-time.sleep(TIMEOUT + 2)
-report("no reader end", pid, "after their writes timed out")
-[s.close() for s in stalled]
+for download in ("ImagerData.bin", "Imager.FIT"):
+    stalled = []
+    for _ in range(64):
+        s = socket.create_connection(("127.0.0.1", P))
+        s.sendall(f"GET /api/{download} HTTP/1.0\r\n\r\n".encode())
+        stalled.append(s)
+    time.sleep(1)
+    report("no reader", pid, f"64 clients stalled on a 32 MiB {download}")
+    time.sleep(TIMEOUT + 2)
+    report("no reader end", pid, "after their writes timed out")
+    [s.close() for s in stalled]
 
 # previews
 for _ in range(2):

@@ -88,7 +88,7 @@ proptest! {
     fn any_query_gets_200_400_or_404(calls in prop::collection::vec((prop::sample::select(CALLS), query(), 0.0..50.0f64), 1..6)) {
         let (camera, clock) = camera();
         for (call, q, advance) in calls {
-            let reply = stxd::front::answer_target(&camera, &format!("/api/{call}?{q}"));
+            let reply = stxd::front::answer_target(&camera, &Default::default(), &format!("/api/{call}?{q}"));
             prop_assert!(matches!(reply.status, Status::Ok | Status::BadRequest | Status::NotFound));
             if reply.status == Status::BadRequest {
                 prop_assert!(reply.body.ends_with(b"\r\n"), "a 400 says why");
@@ -100,7 +100,7 @@ proptest! {
     #[test]
     fn arbitrary_targets_get_a_reply(target in "/[ -~]{0,300}") {
         let (camera, _) = camera();
-        let reply = stxd::front::answer_target(&camera, &target);
+        let reply = stxd::front::answer_target(&camera, &Default::default(), &target);
         prop_assert!(matches!(reply.status, Status::Ok | Status::BadRequest | Status::NotFound));
     }
 }
