@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::{Instant, Sleep};
 
 /// Most connections one port keeps open at once, whatever the descriptor limit: far
@@ -89,8 +89,8 @@ pub fn per_port_cap(fd_limit: u64) -> usize {
 }
 
 /// Accepts connections on `listener` while fewer than `limits.cap` are open, hands each
-/// to `serve` (wrapped in the write timeout), and on `shutdown` stops accepting and
-/// waits at most the shutdown grace for the open ones to finish.
+/// to `serve` (as a [`ClientStream`]: its slot and write timeout), and on `shutdown`
+/// stops accepting and waits at most the shutdown grace for the open ones to close.
 pub(crate) async fn accept_loop<F, Fut>(
     port: &'static str,
     listener: TcpListener,
@@ -98,7 +98,7 @@ pub(crate) async fn accept_loop<F, Fut>(
     mut shutdown: watch::Receiver<bool>,
     serve: F,
 ) where
-    F: Fn(WriteTimeout<TcpStream>, SocketAddr) -> Fut,
+    F: Fn(ClientStream<TcpStream>, SocketAddr) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Limits { cap, timeouts } = limits;
@@ -126,11 +126,7 @@ pub(crate) async fn accept_loop<F, Fut>(
             () = stopped(&mut shutdown) => break,
         };
         let _ = stream.set_nodelay(true);
-        let connection = serve(WriteTimeout::new(stream, timeouts.write), peer);
-        tokio::spawn(async move {
-            connection.await;
-            drop(permit);
-        });
+        tokio::spawn(serve(ClientStream::new(stream, timeouts.write, permit), peer));
     }
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     if tokio::time::timeout(timeouts.shutdown_grace, slots.acquire_many(all)).await.is_err() {
@@ -193,20 +189,22 @@ impl AcceptFailures {
     }
 }
 
-/// A stream whose writes fail with `TimedOut` once one has waited `limit` for the
-/// peer to take bytes: a client that stops reading loses its connection, and the reply
-/// it held is freed.
+/// A client's connection: it holds its port's slot for as long as the socket is open
+/// (also after a WebSocket upgrade, when hyper hands the socket on), and its writes fail
+/// with `TimedOut` once one has waited `limit` for the peer to take bytes, so a client
+/// that stops reading loses its connection and the reply it held is freed.
 #[derive(Debug)]
-pub(crate) struct WriteTimeout<S> {
+pub(crate) struct ClientStream<S> {
     inner: S,
     limit: Duration,
     /// Running while a write waits.
     waiting: Option<Pin<Box<Sleep>>>,
+    _slot: OwnedSemaphorePermit,
 }
 
-impl<S> WriteTimeout<S> {
-    fn new(inner: S, limit: Duration) -> Self {
-        WriteTimeout { inner, limit, waiting: None }
+impl<S> ClientStream<S> {
+    fn new(inner: S, limit: Duration, slot: OwnedSemaphorePermit) -> Self {
+        ClientStream { inner, limit, waiting: None, _slot: slot }
     }
 
     /// Passes on a ready result (and stops the clock), or fails a write that has
@@ -224,7 +222,7 @@ impl<S> WriteTimeout<S> {
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for WriteTimeout<S> {
+impl<S: AsyncRead + Unpin> AsyncRead for ClientStream<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -234,7 +232,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for WriteTimeout<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for WriteTimeout<S> {
+impl<S: AsyncWrite + Unpin> AsyncWrite for ClientStream<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
         self.guard(cx, poll)

@@ -127,6 +127,29 @@ fn idle_clients_of_the_v2_port_cannot_starve_the_stx_port() {
 }
 
 #[test]
+fn websockets_of_the_v2_port_cannot_starve_the_stx_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, stx, api) = spawn_stxd(128, dir.path(), "");
+    // A WebSocket keeps its socket after hyper hands it on: it holds its slot still.
+    let handshake = format!(
+        "GET /v2/socket HTTP/1.1\r\nHost: {api}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    let sockets: Vec<TcpStream> = (0..150)
+        .map(|_| {
+            let mut s = TcpStream::connect(api).unwrap();
+            s.write_all(handshake.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let reply = common::get(stx, "/api/ImagerState.cgi").expect("the STX port answers");
+    assert_eq!(reply.text(), "0\r\n");
+    drop(sockets);
+    assert!(common::terminate(&mut child).success());
+}
+
+#[test]
 fn sigterm_stops_stxd_while_a_client_stalls_on_a_download() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, stx, _) = spawn_stxd(1024, dir.path(), "--client-timeout 600");
