@@ -86,7 +86,11 @@ pub struct Pipeline {
     /// How long an idle camera is left alone between asks for finished frames.
     drain_interval: Duration,
     /// Frames the disk refused, oldest first, and why the last attempt failed.
-    held: Mutex<(VecDeque<Ready>, Option<String>)>,
+    /// Taken only while draining (under `drain`), so a slow store holds up no reader of
+    /// `status`.
+    held: Mutex<VecDeque<Ready>>,
+    /// What `held` holds and why, as last published.
+    status: Mutex<StorageStatus>,
 }
 
 impl Pipeline {
@@ -107,6 +111,7 @@ impl Pipeline {
             camera_down: AtomicBool::new(false),
             drain_interval,
             held: Mutex::default(),
+            status: Mutex::default(),
         }
     }
 
@@ -149,8 +154,7 @@ impl Pipeline {
 
     /// Whether finished frames are being stored.
     pub fn storage_status(&self) -> StorageStatus {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        StorageStatus { held_frames: held.0.len(), error: held.1.clone() }
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn drain_locked(&self, snapshot_next: &mut bool) -> Vec<StoredImage> {
@@ -177,7 +181,7 @@ impl Pipeline {
             let snapshot = std::mem::take(snapshot_next);
             match self.prepare(frame, snapshot) {
                 Ok(ready) => {
-                    self.held.lock().unwrap_or_else(|e| e.into_inner()).0.push_back(ready);
+                    self.held.lock().unwrap_or_else(|e| e.into_inner()).push_back(ready);
                     stored.extend(self.store_held());
                 }
                 Err(e) => tracing::error!(frame = frame.number(), "frame not kept: {}", chain(&e)),
@@ -190,11 +194,12 @@ impl Pipeline {
     /// one, and says loudly (log and event) when storing fails and when it works again.
     fn store_held(&self) -> Vec<StoredImage> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let failing = self.storage_status().error.is_some();
         let mut stored = Vec::new();
-        while let Some(ready) = held.0.front() {
+        while let Some(ready) = held.front() {
             match self.history.store(&ready.bytes, ready.record.clone()) {
                 Ok(s) => {
-                    held.0.pop_front();
+                    held.pop_front();
                     if !s.already_stored {
                         tracing::info!(
                             index = s.index,
@@ -209,23 +214,28 @@ impl Pipeline {
                 }
                 Err(e) => {
                     let error = chain(&e);
-                    if held.1.is_none() {
+                    if !failing {
                         tracing::error!(
                             frame = ready.number,
                             "cannot store frames, holding them in memory (at most {HELD_FRAMES_MAX}, then the camera reports busy) and retrying: {error}"
                         );
                         self.events.storage_failed(&error);
                     }
-                    held.1 = Some(error);
+                    self.publish(StorageStatus { held_frames: held.len(), error: Some(error) });
                     return stored;
                 }
             }
         }
-        if held.1.take().is_some() {
+        self.publish(StorageStatus::default());
+        if failing {
             tracing::info!("frames are stored again; none was lost");
             self.events.storage_resumed();
         }
         stored
+    }
+
+    fn publish(&self, status: StorageStatus) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
     }
 
     /// Runs `start` (which starts an imager exposure) so that the frame it produces is
