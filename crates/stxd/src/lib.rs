@@ -14,6 +14,7 @@ pub mod connections;
 pub mod data_lock;
 pub mod front;
 pub mod host_check;
+mod hyper_errors;
 pub mod pipeline;
 mod preview_limit;
 pub mod proxy;

@@ -5,10 +5,7 @@
 //! else, then the connection closes; a 1.1 request gets a correct 1.1 reply.
 
 use std::convert::Infallible;
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,13 +17,13 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use stx_protocol::reply::{Reply, Status};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::backend::Backend;
 use crate::connections::{self, Limits};
 use crate::host_check::AllowedHosts;
+use crate::hyper_errors::{HyperError, OwnErrorReplies};
 use crate::sim_control;
 
 type Body = Either<Full<Bytes>, StreamBody<FailingChunks>>;
@@ -64,7 +61,7 @@ pub(crate) async fn serve(
             .auto_date_header(false)
             .timer(TokioTimer::new())
             .header_read_timeout(limits.timeouts.head)
-            .serve_connection(TokioIo::new(HeadErrorsAs400::new(stream)), service);
+            .serve_connection(TokioIo::new(OwnErrorReplies::new(stream, stx_error_reply)), service);
         connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
     })
     .await;
@@ -148,29 +145,12 @@ fn half_then_fail(body: Bytes) -> FailingChunks {
     }))
 }
 
-/// hyper answers a request it will not read whole itself: 414 for a request line over
-/// 64 KiB, 431 for a head over its buffer. The STX port answers every malformed request
-/// with 400 (the spec knows no other), so those answers are replaced on the way out by
-/// the port's own 400, and the connection closes after it as hyper meant.
-struct HeadErrorsAs400<S> {
-    inner: S,
-    /// The replacement and how much of it is sent, once hyper has started one of its
-    /// answers.
-    replacing: Option<(Bytes, usize)>,
-}
-
-/// The status lines hyper writes for a head it will not read.
-const HYPER_HEAD_ERRORS: [&[u8]; 2] = [b"HTTP/1.1 414 ", b"HTTP/1.1 431 "];
-
-impl<S> HeadErrorsAs400<S> {
-    fn new(inner: S) -> Self {
-        HeadErrorsAs400 { inner, replacing: None }
-    }
-}
-
-/// The STX port's 400 for a request too long to read, as bytes on the wire.
-fn too_long_reply() -> Bytes {
-    let reply = Reply::malformed("Request too long.");
+/// The STX port's 400 for a request hyper would not read, as bytes on the wire.
+fn stx_error_reply(error: HyperError) -> Bytes {
+    let reply = Reply::malformed(match error {
+        HyperError::TooLong => "Request too long.",
+        HyperError::Malformed => "Malformed request.",
+    });
     let mut bytes = format!(
         "HTTP/1.0 400 Bad Request\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
         reply.content_type.as_str(),
@@ -179,75 +159,4 @@ fn too_long_reply() -> Bytes {
     .into_bytes();
     bytes.extend_from_slice(&reply.body);
     Bytes::from(bytes)
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for HeadErrorsAs400<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> HeadErrorsAs400<S> {
-    /// Starts replacing if `first` (the start of what hyper writes) is one of its
-    /// answers; while replacing, sends ours and reports hyper's `len` bytes as taken.
-    fn poll_replace(
-        &mut self,
-        cx: &mut Context<'_>,
-        first: &[u8],
-        len: usize,
-    ) -> Option<Poll<io::Result<usize>>> {
-        if self.replacing.is_none() && HYPER_HEAD_ERRORS.iter().any(|line| first.starts_with(line)) {
-            self.replacing = Some((too_long_reply(), 0));
-        }
-        let (reply, sent) = self.replacing.as_mut()?;
-        while *sent < reply.len() {
-            match Pin::new(&mut self.inner).poll_write(cx, &reply[*sent..]) {
-                Poll::Ready(Ok(0)) => return Some(Poll::Ready(Err(io::ErrorKind::WriteZero.into()))),
-                Poll::Ready(Ok(n)) => *sent += n,
-                Poll::Ready(Err(e)) => return Some(Poll::Ready(Err(e))),
-                Poll::Pending => return Some(Poll::Pending),
-            }
-        }
-        Some(Poll::Ready(Ok(len)))
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for HeadErrorsAs400<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if let Some(replaced) = self.poll_replace(cx, buf, buf.len()) {
-            return replaced;
-        }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    /// Passed on as vectored, so hyper sends a shared frame without copying it into
-    /// its own buffer first.
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
-        let len = bufs.iter().map(|b| b.len()).sum();
-        if let Some(replaced) = self.poll_replace(cx, first, len) {
-            return replaced;
-        }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }

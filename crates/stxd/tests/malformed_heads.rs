@@ -20,11 +20,22 @@ fn heads_too_long_to_read_get_the_stx_400() {
 }
 
 #[test]
-fn http_0_9_gets_a_reply_on_both_ports() {
+fn http_0_9_and_heads_too_long_get_each_ports_own_reply() {
     let server = TestServer::start();
     let api = server.stxd.as_ref().unwrap().api_addr();
-    let reply = exchange(api, b"GET /v2/api/version\r\n").unwrap();
-    assert_eq!(reply.status(), 400, "{:?}", String::from_utf8_lossy(&reply.bytes));
+    let long_uri = format!("GET /v2/api/version?{} HTTP/1.1\r\nHost: {api}\r\n\r\n", "a".repeat(70_000));
+    for request in [&b"GET /v2/api/version\r\n"[..], b"\x16\x03\x01garbage\r\n\r\n", long_uri.as_bytes()] {
+        let reply = exchange(api, request).unwrap();
+        assert_eq!(reply.status(), 400, "{:?}", String::from_utf8_lossy(&reply.bytes));
+        assert_eq!(reply.header("content-type").as_deref(), Some("application/json"));
+        assert!(reply.text().contains(r#""StatusCode":400,"Success":false"#), "{}", reply.text());
+    }
     let reply = server.raw(b"GET /api/ImagerState.cgi\r\n");
-    assert_eq!(reply.status(), 400, "{:?}", String::from_utf8_lossy(&reply.bytes));
+    assert_eq!(
+        reply.status_line(),
+        "HTTP/1.0 400 Bad Request",
+        "{:?}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    assert_eq!(reply.text(), "Malformed request.\r\n");
 }

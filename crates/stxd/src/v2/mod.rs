@@ -87,12 +87,29 @@ pub(crate) async fn serve(
             },
         ));
     let stop = shutdown.clone();
+    /// A request hyper would not read gets the envelope too.
+    fn error_reply(error: crate::hyper_errors::HyperError) -> bytes::Bytes {
+        let status = StatusCode::BAD_REQUEST;
+        let text = match error {
+            crate::hyper_errors::HyperError::TooLong => "Request too long",
+            crate::hyper_errors::HyperError::Malformed => "Malformed request",
+        };
+        let body = envelope::envelope_text(&"", text, status, envelope::API);
+        let head = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        bytes::Bytes::from(head + &body)
+    }
     crate::connections::accept_loop("v2 API", listener, limits, shutdown, move |stream, peer| {
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(limits.timeouts.head)
-            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(crate::hyper_errors::OwnErrorReplies::new(stream, error_reply)),
+                service,
+            )
             .with_upgrades();
         crate::connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
     })
