@@ -151,18 +151,23 @@ impl Stxd {
         if config.camera.is_some() && !config.faults.is_empty() {
             return Err(StartError::FaultsNeedSimulator);
         }
+        // The model first: a bad one is refused before the data directory is made.
+        let camera = match &config.camera {
+            Some(url) => Behind::Real(url),
+            None => Behind::Simulated(Box::new(ModelPreset::resolve(&config.model)?)),
+        };
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
         // Before anything reads or repairs the directory: a second stxd must not touch it.
         let data_lock = DataLock::acquire(&config.data_dir)?;
-        let backend = Arc::new(match &config.camera {
-            Some(url) => {
+        let backend = Arc::new(match camera {
+            Behind::Real(url) => {
                 let remote = RemoteCamera::new(Client::new(url)?);
                 Backend::proxied(Proxy::new(Arc::new(remote)))
             }
-            None => {
+            Behind::Simulated(preset) => {
                 let sim = SimCamera::new(SimConfig {
-                    preset: ModelPreset::resolve(&config.model)?,
+                    preset: *preset,
                     seed: config.seed,
                     data_dir: Some(config.data_dir.clone()),
                     clock,
@@ -264,6 +269,14 @@ impl Stxd {
         let _ = self.pipeline_task.await;
         drop(self.data_lock);
     }
+}
+
+/// The camera stxd fronts, as chosen before anything is made.
+enum Behind<'a> {
+    /// A real camera at this URL.
+    Real(&'a str),
+    /// The simulated camera of this model.
+    Simulated(Box<ModelPreset>),
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {

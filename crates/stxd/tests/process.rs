@@ -63,10 +63,11 @@ fn bad_flags_are_refused_with_a_reason() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("faults can be set on the simulated camera only"), "{err}");
     assert!(!data.exists(), "refused before the data directory is made");
-    let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--model", "stx-99999"]).output().unwrap();
+    let out = stxd(&["--model", "stx-99999"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown model 'stx-99999'"), "{err}");
+    assert!(!data.exists(), "an unknown model is refused before the data directory is made");
     let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--time-scale", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
