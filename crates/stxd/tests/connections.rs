@@ -80,12 +80,18 @@ fn a_client_that_stops_reading_loses_its_download() {
     assert_eq!(server.ok("ImagerState.cgi"), "0\r\n");
 }
 
+/// A `stxd` process, killed if a test fails before it stops it.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `stxd` as a process under `sh -c 'ulimit -n N; exec stxd …'`, and its addresses.
-fn spawn_stxd(
-    fd_limit: u32,
-    dir: &std::path::Path,
-    extra: &str,
-) -> (std::process::Child, SocketAddr, SocketAddr) {
+fn spawn_stxd(fd_limit: u32, dir: &std::path::Path, extra: &str) -> (Process, SocketAddr, SocketAddr) {
     let script = format!(
         "ulimit -n {fd_limit} && exec {} --stx-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 --time-scale 100 --data-dir {} {extra}",
         env!("CARGO_BIN_EXE_stxd"),
@@ -109,7 +115,7 @@ fn spawn_stxd(
     let api = addr("stxd: image history on http://", "/v2/");
     // Its log goes on on stdout: read it, or stxd's writes fail.
     std::thread::spawn(move || lines.for_each(drop));
-    (child, stx, api)
+    (Process(child), stx, api)
 }
 
 #[test]
@@ -123,7 +129,7 @@ fn idle_clients_of_the_v2_port_cannot_starve_the_stx_port() {
     let reply = common::get(stx, "/api/ImagerState.cgi").expect("the STX port answers");
     assert_eq!(reply.text(), "0\r\n");
     drop(idle);
-    assert!(common::terminate(&mut child).success());
+    assert!(common::terminate(&mut child.0).success());
 }
 
 #[test]
@@ -146,7 +152,7 @@ fn websockets_of_the_v2_port_cannot_starve_the_stx_port() {
     let reply = common::get(stx, "/api/ImagerState.cgi").expect("the STX port answers");
     assert_eq!(reply.text(), "0\r\n");
     drop(sockets);
-    assert!(common::terminate(&mut child).success());
+    assert!(common::terminate(&mut child.0).success());
 }
 
 #[test]
@@ -164,19 +170,18 @@ fn sigterm_stops_stxd_while_a_client_stalls_on_a_download() {
     stalled.read_exact(&mut head).unwrap();
     assert_eq!(&head, b"HTTP/1.0 200 OK");
 
-    let pid = child.id().to_string();
+    let pid = child.0.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     // Generous: a stop that waits for the stalled client never comes at all.
     let mut exited = None;
     for _ in 0..600 {
-        exited = child.try_wait().unwrap();
+        exited = child.0.try_wait().unwrap();
         if exited.is_some() {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     let Some(status) = exited else {
-        let _ = child.kill();
         panic!("stxd did not stop on SIGTERM while a client stalled");
     };
     assert!(status.success(), "{status}");
