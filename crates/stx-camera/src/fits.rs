@@ -13,7 +13,7 @@ const BLOCK: usize = 2880;
 /// Bytes in a header card.
 const CARD: usize = 80;
 /// Most characters a string value can hold between its quotes (columns 12 to 79).
-const MAX_STRING: usize = 68;
+const MAX_STRING: usize = stx_protocol::FitsText::MAX_ENCODED_LEN;
 /// Fewest characters between a string's quotes (the standard pads shorter ones).
 const MIN_STRING: usize = 8;
 

@@ -35,6 +35,7 @@ impl Server {
             seed: 7,
             camera: None,
             faults: Vec::new(),
+            ..Config::default()
         };
         let clock = Arc::new(ScaledClock::new(1000.0));
         let stxd = runtime.block_on(Stxd::start(&config, clock)).expect("stxd starts");

@@ -67,6 +67,9 @@ pub(crate) enum ApiError {
     NotAWebSocket(String),
     /// Anything that is our fault; details go to the log, not the client.
     Internal,
+    /// The request names a host stxd does not answer for (`Host` header): a web page
+    /// reaching it through DNS rebinding.
+    HostNotAllowed,
 }
 
 impl ApiError {
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::HostNotAllowed => StatusCode::FORBIDDEN,
         }
     }
 
@@ -89,6 +93,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::NotAWebSocket(message) => message,
             ApiError::Internal => "Unknown error",
+            ApiError::HostNotAllowed => {
+                "Host not allowed: start stxd with --allowed-host NAME to reach it by that name"
+            }
         }
     }
 }

@@ -40,6 +40,19 @@ pub(crate) enum Event {
     /// The filter wheel is gone or failing.
     #[serde(rename = "FILTERWHEEL-DISCONNECTED")]
     FilterWheelDisconnected,
+    /// Finished frames cannot be stored: they are held in memory and retried (stxd's
+    /// own event).
+    #[serde(rename = "IMAGE-STORE-FAILED", rename_all = "PascalCase")]
+    ImageStoreFailed {
+        /// What the store said, the OS error included.
+        message: String,
+    },
+    /// Held frames are stored again (stxd's own event).
+    #[serde(rename = "IMAGE-STORE-RESUMED", rename_all = "PascalCase")]
+    ImageStoreResumed {
+        /// Empty.
+        message: String,
+    },
     /// Another filter is in the beam.
     #[serde(rename = "FILTERWHEEL-CHANGED", rename_all = "PascalCase")]
     FilterWheelChanged {
@@ -101,6 +114,17 @@ impl EventBus {
         }
         let time = Local::now().fixed_offset().to_rfc3339_opts(SecondsFormat::Millis, false);
         history.push_back(EventEntry { event, time });
+    }
+
+    /// Announces that finished frames cannot be stored (`IMAGE-STORE-FAILED`, with
+    /// the error): they are held in memory and retried.
+    pub fn storage_failed(&self, error: &str) {
+        self.publish(Event::ImageStoreFailed { message: error.to_owned() });
+    }
+
+    /// Announces that held frames are stored again (`IMAGE-STORE-RESUMED`).
+    pub fn storage_resumed(&self) {
+        self.publish(Event::ImageStoreResumed { message: String::new() });
     }
 
     /// A receiver of every message sent from now on.

@@ -127,20 +127,34 @@ impl TestServer {
 
     /// A server on `dir`, its STX API at `stx_listen`, simulated or fronting `camera`.
     pub fn start_with(dir: tempfile::TempDir, stx_listen: SocketAddr, camera: Option<&str>) -> TestServer {
+        TestServer::try_start(dir, |config| {
+            config.stx_listen = stx_listen;
+            config.camera = camera.map(str::to_owned);
+        })
+        .unwrap_or_else(|(e, _)| panic!("stxd starts: {e}"))
+    }
+
+    /// A server on `dir` with the harness's configuration changed by `change`, or why
+    /// it did not start (and the directory back).
+    pub fn try_start(
+        dir: tempfile::TempDir,
+        change: impl FnOnce(&mut Config),
+    ) -> Result<TestServer, (stxd::server::StartError, tempfile::TempDir)> {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let clock = Arc::new(ManualClock::new());
-        let config = Config {
-            stx_listen,
+        let mut config = Config {
+            stx_listen: "127.0.0.1:0".parse().unwrap(),
             api_listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_owned(),
-            model: "stx-16803".to_owned(),
             seed: 7,
-            camera: camera.map(str::to_owned),
-            faults: Vec::new(),
+            ..Config::default()
         };
-        let stxd = runtime.block_on(Stxd::start(&config, clock.clone())).expect("stxd starts");
-        TestServer { stxd: Some(stxd), clock, dir, runtime }
+        change(&mut config);
+        match runtime.block_on(Stxd::start(&config, clock.clone())) {
+            Ok(stxd) => Ok(TestServer { stxd: Some(stxd), clock, dir, runtime }),
+            Err(e) => Err((e, dir)),
+        }
     }
 
     /// Stops the server and hands back its data directory.
