@@ -95,14 +95,20 @@ def main(stx_url, api_url, shots):
         for name, rgb in FILTER_COLOURS.items():
             check(colour_present(png, rgb, tuple(int(v) for v in box)), f"pixels of filter {name}'s colour on the charts")
 
-        # Live: a frame taken through the STX API appears without a reload.
+        # Live: a frame taken through the STX API appears without a reload, on every
+        # chart and in the table.
+        points = "return [...document.querySelectorAll('#charts canvas')].map((c) => Number(c.dataset.points))"
         before = browser.run("return stxdDashboard.state.records.length")
-        rows_before = browser.run("return Number(document.getElementById('chart-hfr').querySelector('canvas').dataset.points)")
+        points_before = browser.run(points)
         take_frame(stx_url, 1)
         browser.wait_for(f"return stxdDashboard.state.records.length > {before}", 10, "the new frame on the page")
         newest = browser.run("const r = stxdDashboard.state.records; return r[r.length - 1].index")
-        check(browser.run("return Number(document.getElementById('chart-hfr').querySelector('canvas').dataset.points)")
-              == rows_before + 1, f"the new frame #{newest} is on the HFR chart, no reload")
+        check(browser.run(points) == [n + 1 for n in points_before], f"the new frame #{newest} is on every chart, no reload")
+        browser.run("location.hash = '#frames'")
+        first_row = browser.wait_for("return document.querySelector('#frames-table tbody tr')?.dataset.index", 5, "the table")
+        check(int(first_row) == newest, f"the new frame #{newest} heads the table")
+        browser.run("location.hash = '#trends'")
+        browser.wait_for("return !document.getElementById('view-trends').hidden", 5, "the trends view")
 
         # Click its point: the frame detail of that frame.
         at = browser.run(f"return stxdDashboard.pointOf('hfr', {newest})")

@@ -17,6 +17,12 @@
 //!    pixels and cosmic rays, windowed centroid, measuring radius sized from the
 //!    star, flux, SNR and HFR; flags for saturated, edge-cut and blended stars.
 //! 6. `summary`: the frame HFR (outlier-rejected mean) and HFRStDev.
+//! 7. `shape`: each star's second moments (Gaussian-windowed, window divided out,
+//!    measured in step 5) and the frame's: the median moments of the bright stars,
+//!    whose elongation a/b shows trailing, tilt or astigmatism.
+//! 8. `columns`: the highest column median over the median column's, in robust σ
+//!    of the column medians (on 512 rows spread over the frame): a hot or bleeding
+//!    column, or a trail along the columns; stars, a few rows tall, do not count.
 //!
 //! **Invariant:** no I/O and no serialization here. Pixel types are normalised once,
 //! at the boundary, through the sealed [`Pixel`] trait (`u16` and `f32`).
@@ -33,17 +39,20 @@
 
 mod background;
 mod bin;
+mod columns;
 mod detect;
 mod error;
 mod frame;
 mod measure;
 mod neighbours;
+mod shape;
 mod stats;
 mod summary;
 
 pub use error::{Error, ErrorKind};
 pub use frame::{Frame, Pixel};
 pub use measure::{Star, StarQuality};
+pub use shape::Shape;
 pub use stats::{FrameStats, Histogram};
 
 /// Tuning of an analysis. `Options::default()` suits STX frames.
@@ -88,6 +97,21 @@ pub struct Analysis {
     pub hfr_std_dev: f64,
     /// How many stars made up [`Analysis::hfr`].
     pub hfr_star_count: usize,
+    /// The frame's star shape: the component-wise median of the [`Star::shape`]s
+    /// of the good stars of SNR ≥ 30; `None` with fewer than 10 of them.
+    pub shape: Option<Shape>,
+    /// The highest column median minus the median of the column medians, in their
+    /// robust σ (medians on 512 rows): a hot column or a trail along the columns
+    /// raises it; a clean frame reads about 3–4.
+    pub column_excess: f64,
+}
+
+impl Analysis {
+    /// The frame's elongation a/b (1 for round stars); 0 without a shape, like
+    /// the HFR without stars.
+    pub fn elongation(&self) -> f64 {
+        self.shape.map_or(0.0, |s| s.elongation())
+    }
 }
 
 /// Measures a frame: statistics, then (if [`Options::detect_stars`]) stars and HFR.
@@ -95,7 +119,16 @@ pub fn analyze<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Analysis {
     let stats = stats::frame_stats(frame);
     let stars = if options.detect_stars { find_stars(frame, options) } else { Vec::new() };
     let hfr = summary::frame_hfr(&stars, options.hfr_min_snr);
-    Analysis { stats, stars, hfr: hfr.mean, hfr_std_dev: hfr.std_dev, hfr_star_count: hfr.count }
+    let shape = shape::frame_shape(&stars);
+    Analysis {
+        stats,
+        stars,
+        hfr: hfr.mean,
+        hfr_std_dev: hfr.std_dev,
+        hfr_star_count: hfr.count,
+        shape,
+        column_excess: columns::column_excess(frame),
+    }
 }
 
 /// Detects and measures the stars of a frame (steps 2–5 of the pipeline).

@@ -16,6 +16,7 @@ use crate::background::Background;
 use crate::detect::Candidate;
 use crate::frame::{Frame, Pixel};
 use crate::neighbours::SpatialGrid;
+use crate::shape::{self, Shape};
 
 /// A pixel exceeding the mean of its 4 neighbours by more than this fraction of
 /// itself is sharper than any star of σ ≳ 0.6 px: a hot pixel or cosmic ray.
@@ -115,6 +116,9 @@ pub struct Star {
     pub background: f64,
     /// Whether the star enters the frame HFR.
     pub quality: StarQuality,
+    /// Second moments of its light (see [`Shape`]); `None` when noise leaves
+    /// them undefined (faint stars).
+    pub shape: Option<Shape>,
 }
 
 /// Local planar background around a star, and the pixel noise.
@@ -378,6 +382,13 @@ fn measure_one<P: Pixel>(
         peak: f64::from(fit.peak()),
         background: f64::from(bg.value(fit.x, fit.y)),
         quality: quality(frame, cand, &fit, saturation),
+        shape: shape::star_shape(
+            &fit.cutout.values,
+            fit.cutout.width,
+            (fit.cutout.x0, fit.cutout.y0),
+            (fit.x, fit.y),
+            fit.sigma,
+        ),
     };
     Some((star, fit.sigma))
 }

@@ -43,7 +43,8 @@ pub(crate) fn frame_hfr(stars: &[Star], min_snr: f32) -> FrameHfr {
     FrameHfr { mean, std_dev, count: kept.len() }
 }
 
-fn median(values: &mut [f64]) -> f64 {
+/// The median (the mean of the two middle values for an even count); sorts `values`.
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     (values[(n - 1) / 2] + values[n / 2]) / 2.0
@@ -54,7 +55,18 @@ mod tests {
     use super::*;
 
     fn star(hfr: f64, snr: f64, quality: StarQuality) -> Star {
-        Star { x: 0.0, y: 0.0, flux: 1.0, snr, hfr, radius: 8.0, peak: 1.0, background: 0.0, quality }
+        Star {
+            x: 0.0,
+            y: 0.0,
+            flux: 1.0,
+            snr,
+            hfr,
+            radius: 8.0,
+            peak: 1.0,
+            background: 0.0,
+            quality,
+            shape: None,
+        }
     }
 
     /// Checks the frame HFR of good stars with these HFRs (SNR 100).

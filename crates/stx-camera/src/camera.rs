@@ -60,7 +60,8 @@ pub trait Camera: Send + Sync + std::fmt::Debug {
     fn versions(&self) -> Result<Versions, Error>;
     /// Frames that finished reading out since the last call, oldest first, each
     /// reported once whichever client started it: what the server measures and keeps.
-    /// A camera keeps a bounded number for a caller that does not drain them.
+    /// A camera keeps a bounded number for a caller that does not drain them; the
+    /// simulated camera's imager reports busy rather than drop one.
     fn take_finished(&self) -> Result<Vec<FinishedFrame>, Error>;
 }
 

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use stx_protocol::{Binning, Ccd, FilterName, FitsSettings, FrameType, ObsDateTime};
 
 /// A point on the sensor in unbinned pixels, from the top left.
@@ -98,6 +100,25 @@ impl Frame {
     /// The `.bin` download: little-endian u16, rows from the top, no header.
     pub fn to_le_bytes(&self) -> Vec<u8> {
         self.pixels.iter().flat_map(|p| p.to_le_bytes()).collect()
+    }
+
+    /// The `.bin` download as shared bytes: on a little-endian machine the frame's own
+    /// pixels, so every client downloading the frame shares one copy of it.
+    pub fn le_bytes(self: &Arc<Self>) -> Bytes {
+        if cfg!(target_endian = "little") {
+            Bytes::from_owner(LePixels(Arc::clone(self)))
+        } else {
+            Bytes::from(self.to_le_bytes())
+        }
+    }
+}
+
+/// A frame's pixels seen as their little-endian bytes (on a little-endian machine).
+struct LePixels(Arc<Frame>);
+
+impl AsRef<[u8]> for LePixels {
+    fn as_ref(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.0.pixels)
     }
 }
 

@@ -15,6 +15,23 @@ use crate::error::{Error, ErrorKind};
 use crate::http::{self, Timeouts};
 use crate::pacer::Pacer;
 
+/// The longest frame download of any STX camera: the largest sensor (the STXL-16200's
+/// 4499 × 3599 pixels, or the STX-16803's 4096²) at 2 bytes a pixel is under 33 MB;
+/// with a FITS header and room to spare, 40 MiB.
+pub const MAX_DOWNLOAD_BYTES: u64 = 40 << 20;
+
+/// The longest answer of any other call (values, version lines, an error): a few
+/// hundred bytes in practice.
+pub const MAX_VALUES_BYTES: u64 = 64 << 10;
+
+/// The longest answer `command` can have (an unknown target: a values answer).
+fn reply_limit(command: Option<&Command>) -> u64 {
+    match command {
+        Some(Command::DataBin(_) | Command::DataFits(_)) => MAX_DOWNLOAD_BYTES,
+        _ => MAX_VALUES_BYTES,
+    }
+}
+
 /// How the client talks to the camera.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientConfig {
@@ -30,7 +47,11 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             min_interval: Duration::from_millis(50),
-            timeouts: Timeouts { connect: Duration::from_secs(5), io: Duration::from_secs(15) },
+            timeouts: Timeouts {
+                connect: Duration::from_secs(5),
+                io: Duration::from_secs(15),
+                exchange: Duration::from_secs(30),
+            },
             read_retries: 2,
         }
     }
@@ -91,26 +112,25 @@ impl Client {
 
     /// Sends a command and returns the whole answer, whatever its status.
     pub fn send(&self, command: &Command) -> Result<Answer, Error> {
-        self.exchange(&command.target(), command.is_read_only())
+        self.exchange(&command.target(), command.is_read_only(), reply_limit(Some(command)))
     }
 
     /// Sends a request target as it is (the proxy's path); retried only if it is a
     /// read-only call of the API.
     pub fn forward(&self, target: &str) -> Result<Answer, Error> {
-        let read_only = stx_protocol::request::RawRequest::parse(target)
-            .ok()
-            .and_then(|raw| Command::parse(&raw).ok())
-            .is_some_and(|c| c.is_read_only());
-        self.exchange(target, read_only)
+        let command =
+            stx_protocol::request::RawRequest::parse(target).ok().and_then(|raw| Command::parse(&raw).ok());
+        let read_only = command.as_ref().is_some_and(|c| c.is_read_only());
+        self.exchange(target, read_only, reply_limit(command.as_ref()))
     }
 
-    fn exchange(&self, target: &str, retry: bool) -> Result<Answer, Error> {
+    fn exchange(&self, target: &str, retry: bool, limit: u64) -> Result<Answer, Error> {
         let mut attempt = 0;
         loop {
             let mut body = Vec::new();
             let result = {
                 let _turn = self.pacer.turn();
-                http::get(&self.addr, target, self.config.timeouts, &mut body, &mut |_, _| {})
+                http::get(&self.addr, target, self.config.timeouts, limit, &mut body, &mut |_, _| {})
             };
             match result {
                 Ok(head) => return Ok(Answer { status: head.status, content_type: head.content_type, body }),
@@ -208,7 +228,8 @@ impl Client {
             let mut counting = CountingWriter { inner: &mut file, count: 0 };
             let result = {
                 let _turn = self.pacer.turn();
-                http::get(&self.addr, &command.target(), self.config.timeouts, &mut counting, progress)
+                let limit = reply_limit(Some(&command));
+                http::get(&self.addr, &command.target(), self.config.timeouts, limit, &mut counting, progress)
             };
             match result {
                 Ok(head) if head.status == 200 => {

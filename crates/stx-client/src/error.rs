@@ -52,6 +52,15 @@ pub enum ErrorKind {
         /// Bytes received.
         got: u64,
     },
+    /// The answer is longer than anything the call can return (an endless or hostile
+    /// upstream): not read further.
+    #[error("answer longer than the {limit} bytes this call can return")]
+    TooLong {
+        /// The most the call can return.
+        limit: u64,
+        /// What the camera announced in Content-Length, if that was the tell.
+        announced: Option<u64>,
+    },
     /// The answer is not the STX API (bad status line, unreadable value…).
     #[error("unexpected answer from camera: {0}")]
     Protocol(String),

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind};
 
@@ -26,7 +26,16 @@ pub struct Timeouts {
     pub connect: Duration,
     /// For any one read or write to make progress.
     pub io: Duration,
+    /// For the whole exchange, from sending the request to the end of the head, and
+    /// again for a body beyond what [`MIN_BODY_RATE`] takes: a camera that trickles a
+    /// byte now and then cannot hold the exchange (and the proxy's clients behind it)
+    /// for ever.
+    pub exchange: Duration,
 }
+
+/// The slowest body a healthy camera sends, bytes per second: a tenth of what 100 Mbit
+/// Ethernet carries. A body's deadline grows by its length at this rate.
+pub const MIN_BODY_RATE: u64 = 1 << 20;
 
 /// Largest head we read; the camera's are under 100 bytes.
 const MAX_HEAD: usize = 16 * 1024;
@@ -34,11 +43,14 @@ const MAX_HEAD: usize = 16 * 1024;
 const CHUNK: usize = 16 * 1024;
 
 /// Sends `GET target HTTP/1.0` to `addr` and streams the body into `out`, calling
-/// `progress(received, total)` as bytes arrive. Returns the head.
+/// `progress(received, total)` as bytes arrive. Returns the head. A body longer than
+/// `limit` bytes (announced or sent) is an error: nothing the call can return is that
+/// long.
 pub(crate) fn get(
     addr: &str,
     target: &str,
     timeouts: Timeouts,
+    limit: u64,
     out: &mut dyn Write,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Head, Error> {
@@ -49,12 +61,22 @@ pub(crate) fn get(
         }
         _ => Error::new(ErrorKind::Io(e)),
     };
+    let started = Instant::now();
+    let past_deadline = Error::new(ErrorKind::Timeout(timeouts.exchange));
     (&stream).write_all(format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes()).map_err(io_err)?;
+    let stream = Deadline { stream, io: timeouts.io, until: started + timeouts.exchange };
     let mut reader = BufReader::with_capacity(CHUNK, stream);
     let head = read_head(&mut reader).map_err(|e| match e {
+        HeadError::Io(e) if is_deadline(&e) => Error::new(ErrorKind::Timeout(timeouts.exchange)),
         HeadError::Io(e) => io_err(e),
         HeadError::Bad(what) => Error::new(ErrorKind::Protocol(what)),
     })?;
+    if let Some(length) = head.content_length.filter(|&length| length > limit) {
+        return Err(Error::new(ErrorKind::TooLong { limit, announced: Some(length) }));
+    }
+    let body_time =
+        Duration::from_secs_f64(head.content_length.unwrap_or(limit) as f64 / MIN_BODY_RATE as f64);
+    reader.get_mut().until = Instant::now() + timeouts.exchange + body_time;
     let mut received = 0u64;
     let mut buf = vec![0u8; CHUNK];
     progress(0, head.content_length);
@@ -67,8 +89,12 @@ pub(crate) fn get(
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) if is_deadline(&e) => return Err(past_deadline),
             Err(e) => return Err(io_err(e)),
         };
+        if received + n as u64 > limit {
+            return Err(Error::new(ErrorKind::TooLong { limit, announced: None }));
+        }
         out.write_all(&buf[..n]).map_err(|e| Error::new(ErrorKind::Write(e)))?;
         received += n as u64;
         progress(received, head.content_length);
@@ -79,6 +105,44 @@ pub(crate) fn get(
         }
         _ => Ok(head),
     }
+}
+
+/// A connection whose reads stop at a deadline, however the bytes trickle in.
+struct Deadline {
+    stream: TcpStream,
+    io: Duration,
+    until: Instant,
+}
+
+impl Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let passed = || std::io::Error::new(std::io::ErrorKind::TimedOut, DeadlinePassed);
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(passed());
+        }
+        // The deadline, not the read timeout, is what this read waits for at most.
+        let deadline_first = left < self.io;
+        self.stream.set_read_timeout(Some(left.min(self.io)))?;
+        match self.stream.read(buf) {
+            Err(e)
+                if deadline_first
+                    && matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                Err(passed())
+            }
+            read => read,
+        }
+    }
+}
+
+/// The exchange's deadline passed (as the error inside an I/O error).
+#[derive(Debug, thiserror::Error)]
+#[error("exchange deadline passed")]
+struct DeadlinePassed;
+
+fn is_deadline(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<DeadlinePassed>())
 }
 
 fn connect(addr: &str, timeouts: Timeouts) -> Result<TcpStream, Error> {

@@ -15,7 +15,7 @@ mod http;
 mod pacer;
 mod remote;
 
-pub use client::{Answer, Client, ClientConfig, Download};
+pub use client::{Answer, Client, ClientConfig, Download, MAX_DOWNLOAD_BYTES, MAX_VALUES_BYTES};
 pub use error::{Error, ErrorKind};
-pub use http::Timeouts;
+pub use http::{MIN_BODY_RATE, Timeouts};
 pub use remote::RemoteCamera;

@@ -194,7 +194,11 @@ fn slow_answers_time_out_and_reads_are_retried() {
         &camera.url(),
         ClientConfig {
             min_interval: Duration::ZERO,
-            timeouts: Timeouts { connect: Duration::from_secs(2), io: Duration::from_millis(100) },
+            timeouts: Timeouts {
+                connect: Duration::from_secs(2),
+                io: Duration::from_millis(100),
+                exchange: Duration::from_secs(30),
+            },
             read_retries: 1,
         },
     )

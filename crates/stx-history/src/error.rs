@@ -80,10 +80,16 @@ impl From<rusqlite::Error> for Error {
         use rusqlite::Error as E;
         // Conversion failures mean a row holds what our own writes never produce,
         // which the caller must not mistake for a passing database hiccup.
+        // SQLite's own verdict that the file is damaged or not a database at all.
+        let damaged = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        );
         let kind = match &e {
             E::FromSqlConversionFailure(..) | E::InvalidColumnType(..) | E::IntegralValueOutOfRange(..) => {
                 ErrorKind::Corrupt { detail: e.to_string() }
             }
+            _ if damaged => ErrorKind::Corrupt { detail: e.to_string() },
             _ => ErrorKind::Database,
         };
         Error { kind, source: Some(Box::new(e)) }

@@ -37,8 +37,10 @@ const NAME_ATTEMPTS: usize = 64;
 #[derive(Debug)]
 pub struct History {
     images: PathBuf,
-    writer: Mutex<Writer>,
+    /// Declared (so dropped) before the writer: the last connection to close
+    /// checkpoints the WAL into the database, which a read-only one cannot do.
     readers: Vec<Mutex<Connection>>,
+    writer: Mutex<Writer>,
     next_reader: AtomicUsize,
 }
 
@@ -83,6 +85,7 @@ impl History {
         let db_path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&db_path)?;
         db::configure(&conn)?;
+        db::quick_check(&conn)?;
         db::migrate(&mut conn)?;
         // Never hand out a number a file on disk already has, even if the database
         // was lost, restored from an older copy, or a crash came between putting a
@@ -102,10 +105,39 @@ impl History {
             .collect::<Result<_, Error>>()?;
         Ok(History {
             images,
-            writer: Mutex::new(Writer { conn, next_file_number }),
             readers,
+            writer: Mutex::new(Writer { conn, next_file_number }),
             next_reader: AtomicUsize::new(0),
         })
+    }
+
+    /// Moves the database of the history in `dir` (and its WAL) aside, renamed with
+    /// `suffix`, so the next [`open`](Self::open) starts an empty one and
+    /// [`reconcile`](Self::reconcile) lists every image file as an orphan to measure
+    /// and adopt: a rebuild from the FITS files, which are the source of truth. Returns
+    /// where the old database went, if there was one. The process must hold the
+    /// directory (no [`History`] open on it).
+    pub fn set_database_aside(dir: impl AsRef<Path>, suffix: &str) -> Result<Option<PathBuf>, Error> {
+        let dir = dir.as_ref();
+        let db_path = dir.join(DATABASE_FILE);
+        if !db_path.exists() {
+            return Ok(None);
+        }
+        let aside = dir.join(format!("{DATABASE_FILE}.{suffix}"));
+        for ending in ["-wal", "-shm", ""] {
+            let from = dir.join(format!("{DATABASE_FILE}{ending}"));
+            if from.exists() {
+                let to = dir.join(format!("{DATABASE_FILE}.{suffix}{ending}"));
+                fs::rename(&from, &to).map_err(Error::io(&from))?;
+            }
+        }
+        files::sync_dir(dir)?;
+        Ok(Some(aside))
+    }
+
+    /// The database's path in the history directory `dir`.
+    pub fn database_path(dir: impl AsRef<Path>) -> PathBuf {
+        dir.as_ref().join(DATABASE_FILE)
     }
 
     /// Stores a frame: puts `fits_bytes` durably in place as a new file, then records

@@ -458,3 +458,29 @@ fn integration_and_counts_per_type_and_filter() {
         assert_eq!(*n, expect, "{t:?} {filter}");
     }
 }
+
+#[test]
+fn a_damaged_database_is_refused_at_open_and_rebuilt_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let h = History::open(dir.path()).unwrap();
+        for n in 0..40 {
+            h.store(&fits(n), new(&format!("k{n}"), ImageType::Light, n)).unwrap();
+        }
+    }
+    // One damaged page, as a disk or a bad copy leaves it.
+    let db = History::database_path(dir.path());
+    let mut bytes = fs::read(&db).unwrap();
+    assert!(bytes.len() >= 3 * 4096, "{}", bytes.len());
+    bytes[4096..2 * 4096].fill(0xA5);
+    fs::write(&db, bytes).unwrap();
+
+    let err = History::open(dir.path()).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Corrupt { .. }), "{err}");
+
+    let aside = History::set_database_aside(dir.path(), "damaged").unwrap().unwrap();
+    assert!(aside.exists());
+    let h = History::open(dir.path()).unwrap();
+    let report = h.reconcile().unwrap();
+    assert_eq!(report.orphans.len(), 40, "every file is there to measure again and adopt");
+}

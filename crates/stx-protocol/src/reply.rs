@@ -2,6 +2,8 @@
 //! formatting lives here so every value is written one way, and beside each formatter
 //! its parser, the client's direction (`parse_*`), round-tripped in the tests below.
 
+use bytes::Bytes;
+
 use crate::StxError;
 
 /// Formats an integer reply value: plain decimal, never a decimal point (clients parse
@@ -105,8 +107,8 @@ pub struct Reply {
     pub status: Status,
     /// The `Content-Type`.
     pub content_type: ContentType,
-    /// The body.
-    pub body: Vec<u8>,
+    /// The body (shared, not copied, when it is a frame's pixels).
+    pub body: Bytes,
 }
 
 impl Reply {
@@ -121,7 +123,7 @@ impl Reply {
             body.extend_from_slice(v.as_ref().as_bytes());
             body.extend_from_slice(b"\r\n");
         }
-        Reply { status: Status::Ok, content_type: ContentType::Text, body }
+        Reply { status: Status::Ok, content_type: ContentType::Text, body: body.into() }
     }
 
     /// A 200 reply with no data (a set call that worked).
@@ -130,8 +132,8 @@ impl Reply {
     }
 
     /// A 200 binary download.
-    pub fn binary(body: Vec<u8>) -> Reply {
-        Reply { status: Status::Ok, content_type: ContentType::Binary, body }
+    pub fn binary(body: impl Into<Bytes>) -> Reply {
+        Reply { status: Status::Ok, content_type: ContentType::Binary, body: body.into() }
     }
 
     /// The 400 reply for a camera error: `0x8000100X\r\n<text>\r\n`.
@@ -164,9 +166,9 @@ mod tests {
 
     #[test]
     fn the_specs_example_replies() {
-        assert_eq!(Reply::values(["0"]).body, b"0\r\n");
+        assert_eq!(Reply::values(["0"]).body, &b"0\r\n"[..]);
         let e = Reply::error(StxError::NoValidParameter);
-        assert_eq!(e.body, b"0x80001000\r\nNo valid parameter.\r\n");
+        assert_eq!(e.body, &b"0x80001000\r\nNo valid parameter.\r\n"[..]);
         assert_eq!(e.body.len(), 33);
         assert_eq!(Reply::empty().body.len(), 0);
     }
@@ -182,7 +184,7 @@ mod tests {
 
     #[test]
     fn what_is_written_reads_back() {
-        let body = |r: Reply| String::from_utf8(r.body).unwrap();
+        let body = |r: Reply| String::from_utf8(r.body.to_vec()).unwrap();
         assert_eq!(parse_values(&body(Reply::values(["1", "", "x y"]))), ["1", "", "x y"]);
         assert_eq!(parse_error(&body(Reply::error(StxError::FilterBusy))), Some(StxError::FilterBusy));
         assert_eq!(parse_int(&int(-42)), Some(-42));

@@ -191,7 +191,8 @@ impl fmt::Display for FilterName {
     }
 }
 
-/// A FITS text setting: at most 67 printable ASCII characters (what fits a FITS card).
+/// A FITS text setting: at most 67 printable ASCII characters, which also fit a FITS
+/// card once encoded (each `'` written twice), so what is accepted is what is written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FitsText(String);
 
@@ -199,9 +200,15 @@ impl FitsText {
     /// The longest text the camera keeps.
     pub const MAX_LEN: usize = 67;
 
+    /// The room for a string value between the quotes of a FITS card (80 columns less
+    /// `KEYWORD = '` and the closing quote), which the encoded text must fit.
+    pub const MAX_ENCODED_LEN: usize = 68;
+
     /// The text, if it follows the rules.
     pub fn new(text: &str) -> Option<FitsText> {
-        printable_ascii(text, Self::MAX_LEN).then(|| FitsText(text.to_owned()))
+        let encoded = text.len() + text.bytes().filter(|&b| b == b'\'').count();
+        (printable_ascii(text, Self::MAX_LEN) && encoded <= Self::MAX_ENCODED_LEN)
+            .then(|| FitsText(text.to_owned()))
     }
 
     /// The text.
@@ -472,6 +479,16 @@ mod tests {
         check_date("2011-03-24T21.05.07.1234567", None);
         check_date("", None);
         check_date("2011-3-24T21.05.07", None);
+    }
+
+    #[test]
+    fn fits_text_is_what_fits_a_card_once_quotes_are_doubled() {
+        assert!(FitsText::new(&"a".repeat(67)).is_some());
+        assert!(FitsText::new(&"a".repeat(68)).is_none());
+        assert!(FitsText::new(&"'".repeat(34)).is_some());
+        assert!(FitsText::new(&"'".repeat(35)).is_none(), "70 columns once encoded");
+        assert!(FitsText::new(&format!("{}'", "a".repeat(66))).is_some());
+        assert!(FitsText::new(&format!("{}''", "a".repeat(65))).is_none());
     }
 
     #[test]

@@ -210,6 +210,10 @@ pub enum PresetError {
     },
 }
 
+/// The longest side of a sensor a preset may have, pixels: twice the largest STX's
+/// (a 8192² frame is 128 MiB of pixels).
+const MAX_SENSOR_SIDE: f64 = 8192.0;
+
 const BUILTIN: [(&str, &str); 2] = [
     ("stx-16803", include_str!("../presets/stx-16803.toml")),
     ("stxl-6303e", include_str!("../presets/stxl-6303e.toml")),
@@ -248,9 +252,25 @@ impl ModelPreset {
         }
     }
 
+    /// What a preset may say: the camera's own limits, and bounds on everything the
+    /// renderer's work grows with (sensor size, hot pixels, the sky's star density and
+    /// PSF), so a preset file cannot make a frame's render unbounded either.
     fn check(&self) -> Result<(), String> {
+        let within = |what: &str, value: f64, range: std::ops::RangeInclusive<f64>| {
+            if range.contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{what} must be within {} to {}, not {value}", range.start(), range.end()))
+            }
+        };
         for ccd in Ccd::ALL {
             let s = self.sensor(ccd);
+            within(&format!("{ccd}: width"), f64::from(s.width), 1.0..=MAX_SENSOR_SIDE)?;
+            within(&format!("{ccd}: height"), f64::from(s.height), 1.0..=MAX_SENSOR_SIDE)?;
+            within(&format!("{ccd}: pixel size x"), s.pixel_size_x_um, 0.5..=100.0)?;
+            within(&format!("{ccd}: pixel size y"), s.pixel_size_y_um, 0.5..=100.0)?;
+            within(&format!("{ccd}: hot pixel fraction"), s.hot_pixel_fraction, 0.0..=0.01)?;
+            within(&format!("{ccd}: quantum efficiency"), s.quantum_efficiency, 0.0..=1.0)?;
             if s.width == 0 || s.height == 0 || s.max_bin == 0 || s.max_adu == 0 || s.max_adu > 65535 {
                 return Err(format!("{ccd}: size, max_bin and max_adu (1..=65535) must be set"));
             }
@@ -258,6 +278,17 @@ impl ModelPreset {
                 return Err(format!("{ccd}: gain, readout rate and dark doubling must be positive"));
             }
         }
+        within("sky: seeing FWHM", self.sky.seeing_fwhm_arcsec, 0.1..=30.0)?;
+        within("sky: Moffat beta", self.sky.moffat_beta, 1.1..=20.0)?;
+        within("sky: stars per square degree", self.sky.stars_per_sq_deg, 0.0..=1e6)?;
+        within("sky: limiting magnitude", self.sky.limiting_mag, 4.0..=30.0)?;
+        within("sky: photons of a magnitude-0 star", self.sky.photons_mag0_per_s_cm2, 0.0..=1e9)?;
+        within("sky: brightness", self.sky.sky_mag_per_arcsec2, 0.0..=30.0)?;
+        for drift in self.mount.drift_arcsec_per_s {
+            within("mount: drift", drift, -100.0..=100.0)?;
+        }
+        within("mount: guide rate", self.mount.guide_rate_arcsec_per_s, 0.0..=100.0)?;
+        within("mount: periodic error", self.mount.periodic_error_arcsec, 0.0..=3600.0)?;
         if let Some(w) = &self.filter_wheel
             && (w.filters.len() != 8 || w.slots < 9)
         {

@@ -98,6 +98,9 @@ impl Session {
             if self.camera.image_ready(Ccd::Imager).expect("state") {
                 let frame = self.camera.frame(Ccd::Imager).expect("frame").expect("ready");
                 self.imager_hfrs.push(brightest_star_hfr(&frame));
+                // As the server's pipeline does: a camera whose frames nobody takes
+                // holds its imager back.
+                self.camera.take_finished().expect("finished frames");
                 self.camera.start_exposure(Ccd::Imager, &light(IMAGER_EXPOSURE_S)).expect("imager start");
             }
         }

@@ -268,3 +268,23 @@ fn settings_changed_during_an_exposure_apply_to_the_next() {
     let settings = r.camera.settings(Ccd::Guider).unwrap();
     assert_eq!(settings.binning, Binning { x: 2, y: 2 });
 }
+
+#[test]
+fn frames_finished_faster_than_taken_make_the_camera_busy_and_none_is_dropped() {
+    let r = rig();
+    r.set(Ccd::Imager, &[(SettingKey::NumX, 16.0), (SettingKey::NumY, 16.0)]).unwrap();
+    let (mut taken, mut refused) = (0, 0);
+    for _ in 0..100 {
+        if let Err(e) = r.start(Ccd::Imager, 0.01, FrameType::Dark) {
+            assert_eq!(e, StxError::Busy);
+            refused += 1;
+            // The caller catches up: the camera takes exposures again.
+            taken += r.camera.take_finished().unwrap().len();
+            r.start(Ccd::Imager, 0.01, FrameType::Dark).unwrap();
+        }
+        r.advance(1.0);
+    }
+    taken += r.camera.take_finished().unwrap().len();
+    assert_eq!(taken, 100, "every frame that finished is taken once");
+    assert_eq!(refused, 100 / stx_sim::sim::PENDING_FRAMES_MAX - 1);
+}

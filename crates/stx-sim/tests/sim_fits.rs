@@ -275,3 +275,14 @@ fn a_frame_narrower_than_its_binning_is_a_header_only_file() {
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("0 warning(s) and 0 error(s)"), "{report}");
 }
+
+#[test]
+fn the_bin_download_shares_the_frames_pixels() {
+    let frame = std::sync::Arc::new(frame_of(3, 2, vec![0, 1, 256, 0x1234, 65534, 65535]));
+    let (first, second) = (frame.le_bytes(), frame.le_bytes());
+    assert_eq!(&first[..], &frame.to_le_bytes()[..]);
+    if cfg!(target_endian = "little") {
+        assert_eq!(first.as_ptr(), second.as_ptr(), "two downloads, one copy of the pixels");
+        assert_eq!(first.as_ptr(), frame.pixels().as_ptr().cast());
+    }
+}

@@ -105,3 +105,22 @@ fn without_a_data_directory_settings_live_in_memory_only() {
     assert_eq!(r.camera.fits_settings().unwrap().telescope.as_str(), "RC10");
     assert_eq!(rig().camera.fits_settings().unwrap(), FitsSettings::default());
 }
+
+#[test]
+fn a_change_the_flash_cannot_store_is_refused_and_not_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = rig_in(dir.path());
+    r.camera.set_fits_settings(&[FitsChange::FocalLength(800.0)]).unwrap();
+    // The flash's temp file cannot be created (a directory stands in its place): the
+    // write fails as on a full disk, even for root.
+    let temp = dir.path().join(format!(".{FLASH_FILE_NAME}.{}.tmp", std::process::id()));
+    std::fs::create_dir(&temp).unwrap();
+    assert!(r.camera.set_fits_settings(&[FitsChange::FocalLength(1.0)]).is_err());
+    assert!(r.camera.set_filter_names(&names(&[(1, "Ha")])).is_err());
+    assert_eq!(r.camera.fits_settings().unwrap().focal_length_mm, 800.0, "refused, so not in force");
+    assert_eq!(r.camera.filter_wheel().unwrap().names[0].as_str(), "Empty");
+
+    std::fs::remove_dir(&temp).unwrap();
+    r.camera.set_fits_settings(&[FitsChange::FocalLength(1000.0)]).unwrap();
+    assert_eq!(r.camera.fits_settings().unwrap().focal_length_mm, 1000.0);
+}

@@ -34,7 +34,8 @@ impl Status {
 pub(crate) const TABLE: &str = "\
 Exit codes:
   0  success
-  1  local failure (a file that cannot be read or written, an image that cannot be analysed)
+  1  local failure (a file that cannot be read or written, an image that cannot be analysed;
+     `analyze` over several files: some could not be read or moved, the rest were measured)
   2  bad usage or input (unknown parameter, malformed value), nothing sent
   3  the camera or image-history API refused the request (e.g. camera error 0x80001001)
   4  the camera or API is unreachable, timed out, or broke off the connection

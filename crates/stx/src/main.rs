@@ -51,7 +51,8 @@ enum Command {
     Watch(watch::Args),
     /// List stxd's image history.
     History(history::Args),
-    /// Measure a FITS image: Mean, Median, StDev, Min, Max, Stars, HFR, HFRStDev.
+    /// Measure FITS images and directories of them (Mean, Median, StDev, Min, Max,
+    /// Stars, HFR, HFRStDev, elongation) and flag the frames that stand out.
     Analyze(analyze::Args),
 }
 

@@ -65,8 +65,32 @@ fn check_json(path: &std::path::Path, v: &[u16]) {
     assert!((get("StDev") - sd).abs() < 1e-6, "{text}");
     assert_eq!((get("Min"), get("Max")), (min, max), "{text}");
     assert_eq!((get("Stars"), get("HFR"), get("HFRStDev")), (0.0, 0.0, 0.0), "{text}");
-    let keys: Vec<&str> = text.split('"').skip(1).step_by(2).collect();
-    assert_eq!(keys, ["Mean", "Median", "StDev", "Min", "Max", "Stars", "HFR", "HFRStDev"]);
+    let object: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&str> = object.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected_keys = [
+        "Filename",
+        "Date",
+        "ImageType",
+        "Filter",
+        "ExposureTime",
+        "Temperature",
+        "Mean",
+        "Median",
+        "StDev",
+        "Min",
+        "Max",
+        "Stars",
+        "HFR",
+        "HFRStDev",
+        "Elongation",
+        "SaturatedStars",
+        "ColumnExcess",
+        "Flags",
+    ];
+    expected_keys.sort_unstable();
+    assert_eq!(keys, expected_keys, "{text}");
+    assert_eq!(object["Filename"], path.display().to_string());
+    assert_eq!(object["Flags"], serde_json::json!([]));
 }
 
 #[test]
@@ -125,10 +149,33 @@ fn table_output_names_every_figure() {
     let path = write_fits(&dir, "t.fits", &image_cards(16, 16, 16, &[]), &data);
     Command::cargo_bin("stx").unwrap().arg("analyze").arg(&path).assert().success().stdout(
         predicate::str::is_match(
-            "(?s)^Mean .*\nMedian +1000\nStDev .*\nMin +1000\nMax +1015\nStars +0\nHFR +0\nHFRStDev +0\n$",
+            "(?s)^Filename +.*t.fits\n.*\nMean .*\nMedian +1000\nStDev .*\nMin +1000\nMax +1015\nStars +0\nHFR +0\nHFRStDev +0\n.*Flags *\n$",
         )
         .unwrap(),
     );
+}
+
+#[test]
+fn csv_has_the_json_fields_and_quotes_what_needs_it() {
+    let dir = TempDir::new().unwrap();
+    let v = values(16, 16);
+    let data: Vec<u8> = v.iter().flat_map(|&x| (x as i16).to_be_bytes()).collect();
+    let cards = image_cards(16, 16, 16, &[card("FILTER", "'Lum, clear'"), card("EXPTIME", 30.0)]);
+    let path = write_fits(&dir, "a,b.fits", &cards, &data);
+    let out = Command::cargo_bin("stx").unwrap().arg("analyze").arg(&path).arg("--csv").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "Filename,Date,ImageType,Filter,ExposureTime,Temperature,Mean,Median,StDev,Min,Max,Stars,HFR,\
+         HFRStDev,Elongation,SaturatedStars,ColumnExcess,Flags"
+    );
+    let (mean, median, sd, min, max) = expected(&v);
+    assert_eq!(
+        lines[1],
+        format!("\"{}\",,,\"Lum, clear\",30,,{mean},{median},{sd},{min},{max},0,0,0,,0,0,", path.display())
+    );
+    assert_eq!(lines[2..], [""]);
 }
 
 /// Runs `stx analyze` on `path`, plain and with `--json`: each must fail with exit
@@ -182,6 +229,20 @@ fn nan_pixels_are_an_error() {
     let data: Vec<u8> = [1.0f32, f32::NAN, 3.0, 4.0].iter().flat_map(|x| x.to_be_bytes()).collect();
     let path = write_fits(&dir, "nan.fits", &image_cards(-32, 2, 2, &[]), &data);
     check_error(&path, "pixel 1 is not a finite number");
+}
+
+#[test]
+fn a_directory_without_fits_files_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"clouds after 2 am").unwrap();
+    Command::cargo_bin("stx")
+        .unwrap()
+        .arg("analyze")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("no files to measure"));
 }
 
 #[test]

@@ -8,6 +8,7 @@ use stx_camera::Camera;
 use stx_protocol::reply::Reply;
 use stx_sim::sim::{Faults, SimCamera};
 
+use crate::front::FitsDownloads;
 use crate::proxy::Proxy;
 
 /// The camera the server fronts.
@@ -16,6 +17,8 @@ pub struct Backend {
     /// The camera, as the pipeline and the v2 API use it.
     pub camera: Arc<dyn Camera>,
     kind: Kind,
+    /// The simulated camera's `.FIT` downloads, shared between clients.
+    fits_downloads: FitsDownloads,
 }
 
 #[derive(Debug)]
@@ -27,12 +30,16 @@ enum Kind {
 impl Backend {
     /// The simulated camera.
     pub fn simulated(sim: Arc<SimCamera>) -> Backend {
-        Backend { camera: sim.clone(), kind: Kind::Simulated(sim) }
+        Backend { camera: sim.clone(), kind: Kind::Simulated(sim), fits_downloads: FitsDownloads::default() }
     }
 
     /// A real camera behind the proxy.
     pub fn proxied(proxy: Proxy) -> Backend {
-        Backend { camera: proxy.camera(), kind: Kind::Proxied(proxy) }
+        Backend {
+            camera: proxy.camera(),
+            kind: Kind::Proxied(proxy),
+            fits_downloads: FitsDownloads::default(),
+        }
     }
 
     /// How often the pipeline asks an idle camera for finished frames. The simulated
@@ -49,7 +56,7 @@ impl Backend {
     /// Answers one STX request target. Blocking.
     pub fn answer(&self, target: &str) -> Reply {
         match &self.kind {
-            Kind::Simulated(sim) => crate::front::answer_target(sim.as_ref(), target),
+            Kind::Simulated(sim) => crate::front::answer_target(sim.as_ref(), &self.fits_downloads, target),
             Kind::Proxied(proxy) => proxy.answer(target),
         }
     }

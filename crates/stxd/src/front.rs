@@ -1,28 +1,55 @@
 //! The STX front: one typed [`Command`] in, one call on the [`Camera`], one [`Reply`] out.
 //! Every error ends here as a reply; nothing below the HTTP layer can drop a request.
 
-use stx_camera::{Camera, ErrorKind};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use stx_camera::{Camera, ErrorKind, Frame};
 use stx_protocol::command::{Command, Rejection};
 use stx_protocol::reply::{Reply, flag, int, real};
 use stx_protocol::request::RawRequest;
-use stx_protocol::{Ccd, FilterKey};
+use stx_protocol::{Ccd, FilterKey, FitsSettings};
+
+/// The last `.FIT` download made, for the frame and FITS settings it was made from:
+/// every client downloading the same file shares one encoding (32 MiB for a full
+/// frame) instead of each holding its own.
+#[derive(Debug, Default)]
+pub struct FitsDownloads {
+    last: Mutex<Option<(Arc<Frame>, FitsSettings, Bytes)>>,
+}
+
+impl FitsDownloads {
+    /// The FITS file of `frame` with `settings`, encoded once. Held while encoding, so
+    /// clients asking at once wait for the one encoding.
+    fn get(&self, frame: Arc<Frame>, settings: FitsSettings) -> Bytes {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        match &*last {
+            Some((f, s, bytes)) if Arc::ptr_eq(f, &frame) && *s == settings => bytes.clone(),
+            _ => {
+                let bytes = Bytes::from(stx_camera::fits::encode(&frame, &settings));
+                *last = Some((frame, settings, bytes.clone()));
+                bytes
+            }
+        }
+    }
+}
 
 /// Answers one request target (e.g. `/api/ImagerState.cgi`) of the STX API.
-pub fn answer_target(camera: &dyn Camera, target: &str) -> Reply {
+pub fn answer_target(camera: &dyn Camera, downloads: &FitsDownloads, target: &str) -> Reply {
     let raw = match RawRequest::parse(target) {
         Ok(raw) => raw,
         Err(e) => return Reply::malformed(&e.to_string()),
     };
     match Command::parse(&raw) {
-        Ok(command) => answer(camera, &command),
+        Ok(command) => answer(camera, downloads, &command),
         Err(Rejection::NotFound) => Reply::not_found(),
         Err(Rejection::Stx(e)) => Reply::error(e),
     }
 }
 
 /// Carries out a command on the camera.
-pub fn answer(camera: &dyn Camera, command: &Command) -> Reply {
-    match run(camera, command) {
+pub fn answer(camera: &dyn Camera, downloads: &FitsDownloads, command: &Command) -> Reply {
+    match run(camera, downloads, command) {
         Ok(reply) => reply,
         Err(e) => match e.kind() {
             ErrorKind::Stx(code) => Reply::error(*code),
@@ -33,7 +60,11 @@ pub fn answer(camera: &dyn Camera, command: &Command) -> Reply {
     }
 }
 
-fn run(camera: &dyn Camera, command: &Command) -> Result<Reply, stx_camera::Error> {
+fn run(
+    camera: &dyn Camera,
+    downloads: &FitsDownloads,
+    command: &Command,
+) -> Result<Reply, stx_camera::Error> {
     Ok(match command {
         Command::GetSettings { ccd, keys } => {
             let settings = camera.settings(*ccd)?;
@@ -45,10 +76,8 @@ fn run(camera: &dyn Camera, command: &Command) -> Result<Reply, stx_camera::Erro
         }
         Command::State(ccd) => Reply::values([int(camera.state(*ccd)?.code())]),
         Command::ImageReady(ccd) => Reply::values([flag(camera.image_ready(*ccd)?)]),
-        Command::DataBin(ccd) => {
-            Reply::binary(camera.frame(*ccd)?.map(|f| f.to_le_bytes()).unwrap_or_default())
-        }
-        Command::DataFits(ccd) => Reply::binary(fits_download(camera, *ccd)?),
+        Command::DataBin(ccd) => Reply::binary(camera.frame(*ccd)?.map(|f| f.le_bytes()).unwrap_or_default()),
+        Command::DataFits(ccd) => Reply::binary(fits_download(camera, downloads, *ccd)?),
         Command::StartExposure { ccd, request } => {
             camera.start_exposure(*ccd, request)?;
             Reply::empty()
@@ -99,7 +128,49 @@ fn run(camera: &dyn Camera, command: &Command) -> Result<Reply, stx_camera::Erro
 
 /// The `.FIT` download: the last frame with the FITS settings as they are now (the
 /// spec's own example sets them after the exposure, then downloads). No frame → empty.
-fn fits_download(camera: &dyn Camera, ccd: Ccd) -> Result<Vec<u8>, stx_camera::Error> {
-    let Some(frame) = camera.frame(ccd)? else { return Ok(Vec::new()) };
-    Ok(stx_camera::fits::encode(&frame, &camera.fits_settings()?))
+fn fits_download(
+    camera: &dyn Camera,
+    downloads: &FitsDownloads,
+    ccd: Ccd,
+) -> Result<Bytes, stx_camera::Error> {
+    let Some(frame) = camera.frame(ccd)? else { return Ok(Bytes::new()) };
+    Ok(downloads.get(frame, camera.fits_settings()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use stx_camera::FrameMeta;
+    use stx_protocol::{Binning, FrameType, ObsDateTime};
+
+    use super::*;
+
+    fn frame() -> Arc<Frame> {
+        let meta = FrameMeta {
+            ccd: Ccd::Imager,
+            frame_type: FrameType::Dark,
+            duration: std::time::Duration::from_secs(1),
+            date_obs: ObsDateTime::SPEC_DEFAULT,
+            binning: Binning::ONE,
+            origin: stx_camera::PixelPoint::default(),
+            pixel_size: stx_camera::PixelSize { x_um: 9.0, y_um: 9.0 },
+            ccd_temp_c: -20.0,
+            setpoint_c: None,
+            electrons_per_adu: 1.0,
+            filter: None,
+            instrument: "SBIG STX-16803".into(),
+            fits: FitsSettings::default(),
+        };
+        Arc::new(Frame::new(4, 2, vec![7; 8], meta).unwrap())
+    }
+
+    #[test]
+    fn one_fits_encoding_is_shared_until_the_frame_or_settings_change() {
+        let downloads = FitsDownloads::default();
+        let (frame, settings) = (frame(), FitsSettings::default());
+        let first = downloads.get(frame.clone(), settings.clone());
+        assert_eq!(first.as_ptr(), downloads.get(frame.clone(), settings.clone()).as_ptr());
+        let moved = FitsSettings { focal_length_mm: 800.0, ..settings.clone() };
+        assert_ne!(first.as_ptr(), downloads.get(frame.clone(), moved).as_ptr());
+        assert_ne!(first.as_ptr(), downloads.get(super::tests::frame(), settings).as_ptr());
+    }
 }

@@ -10,9 +10,14 @@
 //! to the [`v2`] API's WebSocket clients.
 
 pub mod backend;
+pub mod connections;
 mod dashboard;
+pub mod data_lock;
 pub mod front;
+pub mod host_check;
+mod hyper_errors;
 pub mod pipeline;
+mod preview_limit;
 pub mod proxy;
 mod recovery;
 pub mod server;

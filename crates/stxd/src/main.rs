@@ -3,10 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 use stx_sim::ScaledClock;
+use stxd::connections::Timeouts;
 use stxd::server::{Config, DEFAULT_SEED, StartFault, Stxd};
 
 /// The STX camera server: the SBIG STX HTTP Camera API in front of a simulated STX camera.
@@ -37,9 +39,32 @@ struct Args {
     /// cooler-stuck, slow=MS, drop-download. Repeat for several.
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
     faults: Vec<StartFault>,
+    /// Rebuild the image history's database from the FITS files before serving: the
+    /// damaged database is set aside (renamed) and every file is measured again.
+    #[arg(long)]
+    rebuild_history: bool,
+    /// A host name clients may use to reach stxd (checked against the Host header,
+    /// against DNS rebinding); the addresses it listens on are always allowed. Repeat
+    /// for several.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+    /// Seconds a client may take to send a request head, or to take the next part of a
+    /// reply, before its connection is closed (idle, slow and stalled clients).
+    #[arg(long, value_name = "SECONDS", value_parser = positive_scale)]
+    client_timeout: Option<f64>,
     /// Simulated seconds per real second (60: a 60 s exposure takes one second).
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     time_scale: f64,
+}
+
+/// The connection deadlines, with `client_timeout` seconds for heads and writes if
+/// given.
+fn timeouts(client_timeout: Option<f64>) -> Timeouts {
+    let default = Timeouts::default();
+    match client_timeout.map(Duration::from_secs_f64) {
+        Some(t) => Timeouts { head: t, write: t, ..default },
+        None => default,
+    }
 }
 
 fn positive_scale(text: &str) -> Result<f64, String> {
@@ -48,8 +73,37 @@ fn positive_scale(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("'{text}' is not a positive number"))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// glibc's malloc raises its mmap threshold to the size of each large block freed (up
+/// to 32 MiB), after which frame-sized buffers come from its heaps and stay there when
+/// freed: after a burst of previews the process kept ~800 MB it no longer used. A fixed
+/// threshold keeps large buffers in their own mappings, returned to the system when
+/// freed (`scripts/soak.sh` measures both). The setting is read only as the process
+/// starts, so stxd starts itself again once with it set, unless it is set already.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn with_malloc_returning_memory() {
+    use std::os::unix::process::CommandExt;
+    // 128 KiB: glibc's own starting threshold, kept fixed.
+    let (name, value) = ("MALLOC_MMAP_THRESHOLD_", "131072");
+    if std::env::var_os(name).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env(name, value).exec();
+    // Only reached if the exec failed: go on with the default malloc settings.
+    eprintln!(
+        "stxd: cannot restart with {name}={value} ({err}); large buffers may not be returned to the system"
+    );
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn with_malloc_returning_memory() {}
+
+fn main() -> anyhow::Result<()> {
+    with_malloc_returning_memory();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -65,6 +119,9 @@ async fn main() -> anyhow::Result<()> {
         seed: args.seed,
         camera: args.camera,
         faults: args.faults,
+        rebuild_history: args.rebuild_history,
+        timeouts: timeouts(args.client_timeout),
+        allowed_hosts: args.allowed_hosts,
     };
     let clock = Arc::new(ScaledClock::new(args.time_scale));
     let server = Stxd::start(&config, clock).await.context("stxd could not start")?;

@@ -2,6 +2,7 @@
 //! written as a FITS file, recorded in the history, then announced. Off the request
 //! path: the STX API answers while a frame is measured, and each frame is measured once.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,12 @@ use tokio::sync::watch;
 #[derive(Clone, Debug, PartialEq)]
 pub enum PipelineEvent {
     /// A frame was recorded for the first time.
-    FrameKept(ImageRecord),
+    FrameKept(Box<ImageRecord>),
+    /// Finished frames cannot be stored (the error, with the OS's): they are held in
+    /// memory and retried.
+    StorageFailed(String),
+    /// Held frames are stored again; none was lost.
+    StorageResumed,
 }
 
 /// Where the pipeline's events go.
@@ -49,6 +55,43 @@ pub enum PipelineError {
     History(#[from] stx_history::Error),
 }
 
+/// Frames kept in memory while the disk refuses them (full, unwritable): past this many
+/// the pipeline takes no more frames from the camera, whose imager then reports busy,
+/// so no frame is lost and memory stays bounded (each held frame is its FITS file, up
+/// to 32 MiB).
+pub const HELD_FRAMES_MAX: usize = 4;
+
+/// How often held frames are retried: a full disk is not hammered ten times a second.
+const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Whether finished frames are being stored, for the API and the log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StorageStatus {
+    /// Frames measured and encoded but not stored yet, held in memory and retried.
+    pub held_frames: usize,
+    /// Why the oldest held frame could not be stored, with the OS error; `None` while
+    /// every frame is stored.
+    pub error: Option<String>,
+}
+
+/// Why a capture is refused: frames already finished cannot be stored.
+#[derive(Debug, thiserror::Error)]
+#[error("frames cannot be stored ({held} held in memory): {error}")]
+pub struct StorageFailing {
+    /// Frames held.
+    pub held: usize,
+    /// The last store error.
+    pub error: String,
+}
+
+/// A frame ready to store: its FITS bytes and record.
+#[derive(Debug)]
+struct Ready {
+    number: u64,
+    bytes: Vec<u8>,
+    record: NewRecord,
+}
+
 /// The frame pipeline of one camera.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -65,6 +108,12 @@ pub struct Pipeline {
     camera_down: AtomicBool,
     /// How long an idle camera is left alone between asks for finished frames.
     drain_interval: Duration,
+    /// Frames the disk refused, oldest first, and why the last attempt failed.
+    /// Taken only while draining (under `next_frame`), so a slow store holds up no reader of
+    /// `status`.
+    held: Mutex<VecDeque<Ready>>,
+    /// What `held` holds and why, as last published.
+    status: Mutex<StorageStatus>,
 }
 
 impl Pipeline {
@@ -84,6 +133,8 @@ impl Pipeline {
             next_frame: Mutex::new(NextFrame::AsExposed),
             camera_down: AtomicBool::new(false),
             drain_interval,
+            held: Mutex::default(),
+            status: Mutex::default(),
         }
     }
 
@@ -100,10 +151,19 @@ impl Pipeline {
                 continue;
             }
             if stopping {
+                let status = self.storage_status();
+                if let Some(error) = status.error {
+                    tracing::error!(
+                        "stopping with {} frames that could not be stored; they are lost: {error}",
+                        status.held_frames
+                    );
+                }
                 break;
             }
+            let pause =
+                if self.storage_status().held_frames > 0 { RETRY_INTERVAL } else { self.drain_interval };
             stopping = tokio::select! {
-                _ = tokio::time::sleep(self.drain_interval) => false,
+                _ = tokio::time::sleep(pause) => false,
                 _ = shutdown.changed() => true,
             };
         }
@@ -115,7 +175,17 @@ impl Pipeline {
         self.drain_locked(&mut next_frame)
     }
 
+    /// Whether finished frames are being stored.
+    pub fn storage_status(&self) -> StorageStatus {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn drain_locked(&self, next_frame: &mut NextFrame) -> Vec<StoredImage> {
+        let mut stored = self.store_held();
+        if self.storage_status().held_frames >= HELD_FRAMES_MAX {
+            // Back-pressure: the frames stay in the camera, which stops taking exposures.
+            return stored;
+        }
         let finished = match self.camera.take_finished() {
             Ok(finished) => {
                 if self.camera_down.swap(false, Ordering::Relaxed) {
@@ -130,29 +200,86 @@ impl Pipeline {
                 return Vec::new();
             }
         };
-        let mut stored = Vec::new();
         for frame in finished.iter().filter(|f| f.ccd() == Ccd::Imager) {
-            match self.keep(frame, std::mem::take(next_frame)) {
-                Ok(s) => stored.push(s),
-                Err(e) => tracing::error!(frame = frame.number(), "frame not kept: {e}"),
+            match self.prepare(frame, std::mem::take(next_frame)) {
+                Ok(ready) => {
+                    self.held.lock().unwrap_or_else(|e| e.into_inner()).push_back(ready);
+                    stored.extend(self.store_held());
+                }
+                Err(e) => tracing::error!(frame = frame.number(), "frame not kept: {}", chain(&e)),
             }
         }
         stored
     }
 
+    /// Stores the held frames, oldest first, until one fails; announces each stored
+    /// one, and says loudly (log and event) when storing fails and when it works again.
+    fn store_held(&self) -> Vec<StoredImage> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let failing = self.storage_status().error.is_some();
+        let mut stored = Vec::new();
+        while let Some(ready) = held.front() {
+            match self.history.store(&ready.bytes, ready.record.clone()) {
+                Ok(s) => {
+                    held.pop_front();
+                    if !s.already_stored {
+                        tracing::info!(
+                            index = s.index,
+                            file = %s.record.filename,
+                            stars = s.record.info.stars,
+                            hfr = s.record.info.hfr,
+                            "frame kept"
+                        );
+                        self.events.send(PipelineEvent::FrameKept(Box::new(s.record.clone())));
+                    }
+                    stored.push(s);
+                }
+                Err(e) => {
+                    let error = chain(&e);
+                    if !failing {
+                        tracing::error!(
+                            frame = ready.number,
+                            "cannot store frames, holding them in memory (at most {HELD_FRAMES_MAX}, then the camera reports busy) and retrying: {error}"
+                        );
+                        self.events.send(PipelineEvent::StorageFailed(error.clone()));
+                    }
+                    self.publish(StorageStatus { held_frames: held.len(), error: Some(error) });
+                    return stored;
+                }
+            }
+        }
+        self.publish(StorageStatus::default());
+        if failing {
+            tracing::info!("frames are stored again; none was lost");
+            self.events.send(PipelineEvent::StorageResumed);
+        }
+        stored
+    }
+
+    fn publish(&self, status: StorageStatus) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
+    }
+
     /// Runs `start` (which starts an imager exposure) so that the frame it produces is
     /// recorded as a SNAPSHOT: frames finished before it are kept first, under the same
     /// lock, so none of them takes the mark.
-    pub fn start_snapshot<T, E>(&self, start: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    /// While frames cannot be stored, no capture starts (its frame could not be kept).
+    pub fn start_snapshot<T, E: From<StorageFailing>>(
+        &self,
+        start: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut next_frame = self.next_frame.lock().unwrap_or_else(|e| e.into_inner());
         self.drain_locked(&mut next_frame);
+        if let StorageStatus { held_frames, error: Some(error) } = self.storage_status() {
+            return Err(StorageFailing { held: held_frames, error }.into());
+        }
         let started = start()?;
         *next_frame = NextFrame::Snapshot;
         Ok(started)
     }
 
-    /// Measures, writes and records one frame, then announces it.
-    fn keep(&self, finished: &FinishedFrame, kind: NextFrame) -> Result<StoredImage, PipelineError> {
+    /// Measures one frame and encodes its FITS file and record.
+    fn prepare(&self, finished: &FinishedFrame, kind: NextFrame) -> Result<Ready, PipelineError> {
         let frame = finished.frame();
         let image_type = match kind {
             NextFrame::Snapshot => ImageType::Snapshot,
@@ -163,19 +290,21 @@ impl Pipeline {
         // The header settings as they were when the exposure ended.
         let bytes = stx_camera::fits::encode(&frame, &frame.meta().fits);
         let key = format!("{}-{}", self.run_id, finished.number());
-        let stored = self.history.store(&bytes, NewRecord { frame_key: key, info })?;
-        if !stored.already_stored {
-            tracing::info!(
-                index = stored.index,
-                file = %stored.record.filename,
-                stars = stored.record.info.stars,
-                hfr = stored.record.info.hfr,
-                "frame kept"
-            );
-            self.events.send(PipelineEvent::FrameKept(stored.record.clone()));
-        }
-        Ok(stored)
+        Ok(Ready { number: finished.number(), bytes, record: NewRecord { frame_key: key, info } })
     }
+}
+
+/// An error and its causes, one line: the OS error under an I/O failure is what a
+/// person needs ("No space left on device").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Statistics for every frame; stars and HFR for the frames of the sky (the decisions

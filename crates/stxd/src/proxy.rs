@@ -10,6 +10,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
+
 use stx_camera::Camera;
 use stx_client::{Answer, RemoteCamera};
 use stx_protocol::Ccd;
@@ -22,7 +24,7 @@ use stx_protocol::request::RawRequest;
 pub struct Proxy {
     remote: Arc<RemoteCamera>,
     /// The imager's `.FIT` download, for the frame and FITS settings it was made with.
-    fits: Mutex<Option<Vec<u8>>>,
+    fits: Mutex<Option<Bytes>>,
 }
 
 impl Proxy {
@@ -53,6 +55,7 @@ impl Proxy {
             Err(e) => return Reply::malformed(&format!("Camera unreachable: {e}")),
         };
         let ok = answer.status == 200;
+        let reply = passed_through(answer);
         match command {
             Some(Command::StartExposure { ccd, request }) if ok => {
                 self.remote.note_started(ccd, request);
@@ -62,17 +65,17 @@ impl Proxy {
             }
             Some(Command::AbortExposure(ccd)) if ok => self.remote.note_aborted(ccd),
             Some(Command::SetFitsSettings(_)) if ok => self.forget_fits(),
-            Some(Command::DataFits(Ccd::Imager)) if ok && !answer.body.is_empty() => {
-                *self.fits.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.body.clone());
+            Some(Command::DataFits(Ccd::Imager)) if ok && !reply.body.is_empty() => {
+                *self.fits.lock().unwrap_or_else(|e| e.into_inner()) = Some(reply.body.clone());
             }
             _ => {}
         }
-        passed_through(answer)
+        reply
     }
 
     fn imager_bin(&self) -> Reply {
         match self.remote.frame(Ccd::Imager) {
-            Ok(Some(frame)) => Reply::binary(frame.to_le_bytes()),
+            Ok(Some(frame)) => Reply::binary(frame.le_bytes()),
             Ok(None) => Reply::binary(Vec::new()),
             Err(e) => Reply::malformed(&format!("Camera unreachable: {e}")),
         }
@@ -94,5 +97,5 @@ fn passed_through(answer: Answer) -> Reply {
         Some(t) if t.eq_ignore_ascii_case(ContentType::Binary.as_str()) => ContentType::Binary,
         _ => ContentType::Text,
     };
-    Reply { status, content_type, body: answer.body }
+    Reply { status, content_type, body: answer.body.into() }
 }

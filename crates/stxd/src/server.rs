@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::backend::Backend;
+use crate::data_lock::{DataLock, LockError};
 use crate::pipeline::Pipeline;
 use crate::proxy::Proxy;
 use crate::v2::{EventBus, V2State};
@@ -41,6 +42,33 @@ pub struct Config {
     pub camera: Option<String>,
     /// Faults the simulated camera starts with, in force before the first request.
     pub faults: Vec<StartFault>,
+    /// Rebuild the history's database from the image files before starting: the
+    /// damaged one is set aside and every file measured again.
+    pub rebuild_history: bool,
+    /// The deadlines of client connections on both ports.
+    pub timeouts: crate::connections::Timeouts,
+    /// Host names, besides the addresses stxd listens on, that requests may name in
+    /// their `Host` header (the name of this machine as clients reach it).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for Config {
+    /// The `stxd` command's defaults: loopback ports 8080 and 1888, `./stxd-data`,
+    /// the simulated STX-16803.
+    fn default() -> Config {
+        Config {
+            stx_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            api_listen: SocketAddr::from(([127, 0, 0, 1], 1888)),
+            data_dir: PathBuf::from("./stxd-data"),
+            model: "stx-16803".to_owned(),
+            seed: DEFAULT_SEED,
+            camera: None,
+            faults: Vec::new(),
+            rebuild_history: false,
+            timeouts: crate::connections::Timeouts::default(),
+            allowed_hosts: Vec::new(),
+        }
+    }
 }
 
 /// Why stxd could not start.
@@ -58,6 +86,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// Another stxd holds the data directory, or it cannot be locked.
+    #[error(transparent)]
+    DataLock(#[from] LockError),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -75,6 +106,20 @@ pub enum StartError {
     /// The image history could not be opened or repaired.
     #[error("image history: {0}")]
     History(#[from] stx_history::Error),
+    /// The history's database is damaged: stxd will not run on it (new frames would
+    /// be lost), and the way out is a rebuild from the image files.
+    #[error(
+        "the image history's database {path} is damaged ({source}). The FITS files under images/ are the \
+         source of truth: start stxd once with --rebuild-history to set the damaged database aside and \
+         rebuild it from them (each file is measured again)",
+        path = path.display()
+    )]
+    HistoryDamaged {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite found.
+        source: stx_history::Error,
+    },
     /// Start-up faults were asked of a real camera.
     #[error("faults can be set on the simulated camera only, not with a real camera")]
     FaultsNeedSimulator,
@@ -94,6 +139,8 @@ pub struct Stxd {
     stop_pipeline: watch::Sender<bool>,
     fronts: Vec<JoinHandle<()>>,
     pipeline_task: JoinHandle<()>,
+    /// Held until the pipeline's last frame is stored.
+    data_lock: DataLock,
 }
 
 impl Stxd {
@@ -104,16 +151,23 @@ impl Stxd {
         if config.camera.is_some() && !config.faults.is_empty() {
             return Err(StartError::FaultsNeedSimulator);
         }
+        // The model first: a bad one is refused before the data directory is made.
+        let camera = match &config.camera {
+            Some(url) => Behind::Real(url),
+            None => Behind::Simulated(Box::new(ModelPreset::resolve(&config.model)?)),
+        };
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
-        let backend = Arc::new(match &config.camera {
-            Some(url) => {
+        // Before anything reads or repairs the directory: a second stxd must not touch it.
+        let data_lock = DataLock::acquire(&config.data_dir)?;
+        let backend = Arc::new(match camera {
+            Behind::Real(url) => {
                 let remote = RemoteCamera::new(Client::new(url)?);
                 Backend::proxied(Proxy::new(Arc::new(remote)))
             }
-            None => {
+            Behind::Simulated(preset) => {
                 let sim = SimCamera::new(SimConfig {
-                    preset: ModelPreset::resolve(&config.model)?,
+                    preset: *preset,
                     seed: config.seed,
                     data_dir: Some(config.data_dir.clone()),
                     clock,
@@ -146,9 +200,22 @@ impl Stxd {
             thumbnails: Arc::default(),
             exposure_end: Arc::default(),
         };
+        let fd_limit = crate::connections::raise_fd_limit();
+        let limits = crate::connections::Limits {
+            cap: crate::connections::per_port_cap(fd_limit),
+            timeouts: config.timeouts,
+        };
+        tracing::debug!(fd_limit, per_port = limits.cap, "connection limits");
+        let hosts = Arc::new(crate::host_check::AllowedHosts::new(&config.allowed_hosts));
         let fronts = vec![
-            tokio::spawn(crate::stx_http::serve(stx_listener, backend.clone(), fronts_stop.clone())),
-            tokio::spawn(crate::v2::serve(api_listener, v2, fronts_stop)),
+            tokio::spawn(crate::stx_http::serve(
+                stx_listener,
+                backend.clone(),
+                limits,
+                hosts.clone(),
+                fronts_stop.clone(),
+            )),
+            tokio::spawn(crate::v2::serve(api_listener, v2, limits, hosts, fronts_stop)),
         ];
         let pipeline_task = tokio::spawn(pipeline.clone().run(pipeline_stop));
         Ok(Stxd {
@@ -161,6 +228,7 @@ impl Stxd {
             stop_pipeline,
             fronts,
             pipeline_task,
+            data_lock,
         })
     }
 
@@ -200,7 +268,16 @@ impl Stxd {
         }
         let _ = self.stop_pipeline.send(true);
         let _ = self.pipeline_task.await;
+        drop(self.data_lock);
     }
+}
+
+/// The camera stxd fronts, as chosen before anything is made.
+enum Behind<'a> {
+    /// A real camera at this URL.
+    Real(&'a str),
+    /// The simulated camera of this model.
+    Simulated(Box<ModelPreset>),
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
@@ -215,7 +292,21 @@ fn local_addr(listener: &TcpListener, asked: SocketAddr) -> Result<SocketAddr, S
 /// files go, records without a file go, files without a record are measured again and
 /// recorded.
 fn open_history(config: &Config) -> Result<History, StartError> {
-    let history = History::open(&config.data_dir)?;
+    if config.rebuild_history {
+        let suffix = format!("damaged-{}", chrono::Local::now().format("%Y%m%dT%H%M%S"));
+        if let Some(aside) = History::set_database_aside(&config.data_dir, &suffix)? {
+            tracing::warn!(
+                "history database set aside as {}; rebuilding it from the image files",
+                aside.display()
+            );
+        }
+    }
+    let history = History::open(&config.data_dir).map_err(|source| match source.kind() {
+        stx_history::ErrorKind::Corrupt { .. } => {
+            StartError::HistoryDamaged { path: History::database_path(&config.data_dir), source }
+        }
+        _ => StartError::History(source),
+    })?;
     let report = history.reconcile()?;
     for temp in &report.removed_temp_files {
         tracing::info!("removed an interrupted write: {temp}");
@@ -225,6 +316,9 @@ fn open_history(config: &Config) -> Result<History, StartError> {
     }
     for orphan in &report.orphans {
         crate::recovery::adopt_orphan(&history, orphan)?;
+    }
+    if config.rebuild_history {
+        tracing::info!("history rebuilt: {} image files measured again and recorded", report.orphans.len());
     }
     Ok(history)
 }

@@ -11,61 +11,60 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{Either, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use stx_protocol::reply::{Reply, Status};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::backend::Backend;
+use crate::connections::{self, Limits};
+use crate::host_check::AllowedHosts;
+use crate::hyper_errors::{HyperError, OwnErrorReplies};
 use crate::sim_control;
-
-/// How long a client may take to send its request head before we give up on it.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Body = Either<Full<Bytes>, StreamBody<FailingChunks>>;
 
+/// The reply to a request whose `Host` stxd does not answer for (see
+/// [`host_check`](crate::host_check)).
+const HOST_NOT_ALLOWED: &str =
+    "Host not allowed: start stxd with --allowed-host NAME to reach it by that name.";
+
 /// Serves the STX API on `listener` until `shutdown` turns true, then lets the requests
-/// under way finish.
-pub(crate) async fn serve(listener: TcpListener, backend: Arc<Backend>, mut shutdown: watch::Receiver<bool>) {
-    let graceful = GracefulShutdown::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a moment, keep serving.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = shutdown.changed() => break,
-        };
-        let backend = backend.clone();
-        let service = service_fn(move |req| {
+/// under way finish (for a bounded time).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    backend: Arc<Backend>,
+    limits: Limits,
+    hosts: Arc<AllowedHosts>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let stop = shutdown.clone();
+    connections::accept_loop("STX API", listener, limits, shutdown, move |stream, peer| {
+        let (backend, hosts) = (backend.clone(), hosts.clone());
+        let service = service_fn(move |req: Request<Incoming>| {
             let backend = backend.clone();
-            async move { Ok::<_, Infallible>(handle(&backend, req).await) }
+            let allowed = hosts.allows(req.headers().get(HOST));
+            async move {
+                if !allowed {
+                    return Ok::<_, Infallible>(into_response(Reply::malformed(HOST_NOT_ALLOWED), false));
+                }
+                Ok(handle(&backend, req).await)
+            }
         });
         let conn = http1::Builder::new()
             .title_case_headers(true)
             .half_close(true)
             .auto_date_header(false)
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, "connection ended: {e}");
-            }
-        });
-    }
-    graceful.shutdown().await;
+            .header_read_timeout(limits.timeouts.head)
+            .serve_connection(TokioIo::new(OwnErrorReplies::new(stream, stx_error_reply)), service);
+        connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
+    })
+    .await;
 }
 
 async fn handle(backend: &Arc<Backend>, req: Request<Incoming>) -> Response<Body> {
@@ -106,7 +105,7 @@ fn into_response(reply: Reply, drop_midway: bool) -> Response<Body> {
     let body = if drop_midway {
         Either::Right(StreamBody::new(half_then_fail(reply.body)))
     } else {
-        Either::Left(Full::new(Bytes::from(reply.body)))
+        Either::Left(Full::new(reply.body))
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
@@ -126,13 +125,12 @@ type FailingChunks =
 /// How long the half-sent download hangs before the connection drops.
 const DROP_AFTER: Duration = Duration::from_millis(100);
 
-fn half_then_fail(body: Vec<u8>) -> FailingChunks {
+fn half_then_fail(body: Bytes) -> FailingChunks {
     enum Step {
         Send(Bytes),
         Fail,
         Done,
     }
-    let body = Bytes::from(body);
     let first = Step::Send(body.slice(..body.len() / 2));
     Box::pin(futures_util::stream::unfold(first, |step| async move {
         match step {
@@ -146,4 +144,20 @@ fn half_then_fail(body: Vec<u8>) -> FailingChunks {
             Step::Done => None,
         }
     }))
+}
+
+/// The STX port's 400 for a request hyper would not read, as bytes on the wire.
+fn stx_error_reply(error: HyperError) -> Bytes {
+    let reply = Reply::malformed(match error {
+        HyperError::TooLong => "Request too long.",
+        HyperError::Malformed => "Malformed request.",
+    });
+    let mut bytes = format!(
+        "HTTP/1.0 400 Bad Request\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        reply.content_type.as_str(),
+        reply.body.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(&reply.body);
+    Bytes::from(bytes)
 }

@@ -30,6 +30,16 @@ impl TestStxd {
     /// configuration (loopback ports chosen by the system, the simulated STX-16803 with
     /// seed 7) changed by `configure`.
     pub fn start_in(dir: TempDir, clock: Arc<dyn Clock>, configure: impl FnOnce(&mut Config)) -> TestStxd {
+        TestStxd::try_start_in(dir, clock, configure).unwrap_or_else(|(e, _)| panic!("stxd starts: {e}"))
+    }
+
+    /// As [`TestStxd::start_in`], or why stxd refused to start, with the directory
+    /// back (to look at what it left, or to start again on it).
+    pub fn try_start_in(
+        dir: TempDir,
+        clock: Arc<dyn Clock>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Result<TestStxd, (crate::server::StartError, TempDir)> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -41,12 +51,13 @@ impl TestStxd {
             data_dir: dir.path().to_owned(),
             model: "stx-16803".to_owned(),
             seed: 7,
-            camera: None,
-            faults: Vec::new(),
+            ..Config::default()
         };
         configure(&mut config);
-        let stxd = runtime.block_on(Stxd::start(&config, clock)).expect("stxd starts");
-        TestStxd { stxd: Some(stxd), runtime, dir: Some(dir) }
+        match runtime.block_on(Stxd::start(&config, clock)) {
+            Ok(stxd) => Ok(TestStxd { stxd: Some(stxd), runtime, dir: Some(dir) }),
+            Err(e) => Err((e, dir)),
+        }
     }
 
     /// The server.

@@ -169,6 +169,9 @@ struct ClientTally {
     started: AtomicU64,
 }
 
+/// The STX error a busy CCD answers with.
+const BUSY: &str = "0x80001008";
+
 /// Takes frames until the server stops answering: start, poll until ImageReady is 1,
 /// count it, start the next. Frame types cycle through LIGHT, LIGHT, FLAT, DARK, BIAS.
 fn client(stx: SocketAddr, tally: Arc<ClientTally>, stop: Arc<AtomicBool>) {
@@ -187,10 +190,15 @@ fn client(stx: SocketAddr, tally: Arc<ClientTally>, stop: Arc<AtomicBool>) {
             return;
         }
         tally.started.fetch_add(1, Ordering::SeqCst);
-        match call(&format!("ImagerStartExposure.cgi?Duration=1&FrameType={frame_type}")) {
-            Some((200, _)) => {}
-            Some((status, body)) => panic!("ImagerStartExposure: {status} {body}"),
-            None => return,
+        loop {
+            match call(&format!("ImagerStartExposure.cgi?Duration=1&FrameType={frame_type}")) {
+                Some((200, _)) => break,
+                // Back-pressure: frames finished faster than they are stored; the
+                // camera takes the exposure once the pipeline catches up.
+                Some((_, body)) if body.starts_with(BUSY) => thread::sleep(Duration::from_millis(5)),
+                Some((status, body)) => panic!("ImagerStartExposure: {status} {body}"),
+                None => return,
+            }
         }
         loop {
             match call("ImagerImageReady.cgi") {

@@ -63,10 +63,38 @@ fn bad_flags_are_refused_with_a_reason() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("faults can be set on the simulated camera only"), "{err}");
     assert!(!data.exists(), "refused before the data directory is made");
-    let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--model", "stx-99999"]).output().unwrap();
+    let out = stxd(&["--model", "stx-99999"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown model 'stx-99999'"), "{err}");
+    assert!(!data.exists(), "an unknown model is refused before the data directory is made");
     let out = Command::new(env!("CARGO_BIN_EXE_stxd")).args(["--time-scale", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_second_stxd_on_the_same_data_directory_stops_before_touching_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let stxd = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_stxd"));
+        command
+            .args(["--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path());
+        command
+    };
+    let mut first = stxd().stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(first.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().starts_with("stxd: STX API on"));
+    // A frame the first one is writing, as its temp file looks mid-write.
+    let writing = dir.path().join("images").join(".tmp-20260101-000000-0001-LIGHT.fits");
+    std::fs::create_dir_all(writing.parent().unwrap()).unwrap();
+    std::fs::write(&writing, b"SIMPLE  =").unwrap();
+
+    let second = stxd().output().unwrap();
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains(&format!("is in use by another stxd (pid {}, started ", first.id())), "{err}");
+    assert!(writing.exists(), "the second stxd removed the first one's frame being written");
+
+    assert!(common::terminate(&mut first).success());
 }

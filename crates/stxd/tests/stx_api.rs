@@ -44,7 +44,7 @@ fn spec_example_set_with_no_data() {
 #[test]
 fn http_1_1_gets_a_1_1_reply() {
     let s = TestServer::start();
-    let r = s.raw(b"GET /api/ImagerState.cgi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let r = s.raw(b"GET /api/ImagerState.cgi HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assert_eq!(r.status_line(), "HTTP/1.1 200 OK");
     assert_eq!(r.body(), b"0\r\n");
 }

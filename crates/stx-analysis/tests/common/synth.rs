@@ -11,16 +11,25 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Poisson};
 
 /// A point-spread function. σ is the Gaussian σ; the Moffat has the same FWHM.
+/// `Elliptical` is a Gaussian with its own σ along x and y; `Trailed` a Gaussian
+/// moved uniformly along a segment of `length` px at `angle` radians from +x
+/// (centred on the star's position), as an unguided mount trails it.
 #[derive(Debug, Clone, Copy)]
 pub enum Psf {
     Gaussian { sigma: f64 },
     Moffat { sigma: f64, beta: f64 },
+    Elliptical { sigma_x: f64, sigma_y: f64 },
+    Trailed { sigma: f64, length: f64, angle: f64 },
 }
+
+/// Points a trail is rendered as (the Gaussians along it).
+const TRAIL_STEPS: usize = 64;
 
 impl Psf {
     pub fn sigma(&self) -> f64 {
         match *self {
-            Psf::Gaussian { sigma } | Psf::Moffat { sigma, .. } => sigma,
+            Psf::Gaussian { sigma } | Psf::Moffat { sigma, .. } | Psf::Trailed { sigma, .. } => sigma,
+            Psf::Elliptical { sigma_x, sigma_y } => (sigma_x * sigma_y).sqrt(),
         }
     }
 
@@ -29,6 +38,8 @@ impl Psf {
         match *self {
             Psf::Gaussian { sigma } => 6.0 * sigma,
             Psf::Moffat { sigma, .. } => 14.0 * sigma,
+            Psf::Elliptical { sigma_x, sigma_y } => 6.0 * sigma_x.max(sigma_y),
+            Psf::Trailed { sigma, length, .. } => 6.0 * sigma + 0.5 * length,
         }
     }
 
@@ -45,16 +56,36 @@ impl Psf {
         let (x0, x1) = ((x - r).floor() as i64, (x + r).ceil() as i64);
         let (y0, y1) = ((y - r).floor() as i64, (y + r).ceil() as i64);
         let mut out = Vec::new();
+        // A Gaussian of σ (sx, sy) at (cx, cy), integrated over pixels, scaled.
+        let gaussian = |out: &mut Vec<(i64, i64, f64)>, cx: f64, cy: f64, sx: f64, sy: f64, scale: f64| {
+            let frac = |i: i64, c: f64, s: f64| {
+                let s = s * std::f64::consts::SQRT_2;
+                0.5 * (erf((i as f64 + 0.5 - c) / s) - erf((i as f64 - 0.5 - c) / s))
+            };
+            let fx: Vec<f64> = (x0..=x1).map(|i| frac(i, cx, sx)).collect();
+            for j in y0..=y1 {
+                let fy = frac(j, cy, sy);
+                for (k, i) in (x0..=x1).enumerate() {
+                    out.push((i, j, scale * fx[k] * fy));
+                }
+            }
+        };
         match *self {
-            Psf::Gaussian { sigma } => {
-                let s = sigma * std::f64::consts::SQRT_2;
-                let frac =
-                    |i: i64, c: f64| 0.5 * (erf((i as f64 + 0.5 - c) / s) - erf((i as f64 - 0.5 - c) / s));
-                let fx: Vec<f64> = (x0..=x1).map(|i| frac(i, x)).collect();
-                for j in y0..=y1 {
-                    let fy = frac(j, y);
-                    for (k, i) in (x0..=x1).enumerate() {
-                        out.push((i, j, fx[k] * fy));
+            Psf::Gaussian { sigma } => gaussian(&mut out, x, y, sigma, sigma, 1.0),
+            Psf::Elliptical { sigma_x, sigma_y } => gaussian(&mut out, x, y, sigma_x, sigma_y, 1.0),
+            Psf::Trailed { sigma, length, angle } => {
+                let mut points = Vec::new();
+                for n in 0..TRAIL_STEPS {
+                    let t = length * ((n as f64 + 0.5) / TRAIL_STEPS as f64 - 0.5);
+                    let (cx, cy) = (x + t * angle.cos(), y + t * angle.sin());
+                    gaussian(&mut points, cx, cy, sigma, sigma, 1.0 / TRAIL_STEPS as f64);
+                }
+                // Every point covers the same pixels, in the same order: sum them.
+                let per = points.len() / TRAIL_STEPS;
+                out = points[..per].to_vec();
+                for chunk in points.chunks_exact(per).skip(1) {
+                    for (o, p) in out.iter_mut().zip(chunk) {
+                        o.2 += p.2;
                     }
                 }
             }
@@ -92,6 +123,23 @@ impl Psf {
             sr += v * (i as f64 - x).hypot(j as f64 - y);
         }
         sr / s
+    }
+
+    /// The truth of a star's shape: the second moments (xx, yy, xy) of the
+    /// noiseless pixel-integrated star about its true centre, over every rendered
+    /// pixel, and the elongation √(λmax/λmin) they give.
+    pub fn true_shape(&self, x: f64, y: f64) -> ((f64, f64, f64), f64) {
+        let (mut s, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0);
+        for (i, j, v) in self.pixels(x, y) {
+            let (dx, dy) = (i as f64 - x, j as f64 - y);
+            s += v;
+            sxx += v * dx * dx;
+            syy += v * dy * dy;
+            sxy += v * dx * dy;
+        }
+        let (xx, yy, xy) = (sxx / s, syy / s, sxy / s);
+        let (mean, half) = (0.5 * (xx + yy), (0.5 * (xx - yy)).hypot(xy));
+        ((xx, yy, xy), ((mean + half) / (mean - half)).sqrt())
     }
 }
 

@@ -96,6 +96,13 @@ fn unsupported(what: String) -> ReadError {
 
 /// Reads the primary image of a FITS file held in memory.
 pub fn read(bytes: &[u8]) -> Result<FitsImage, ReadError> {
+    read_reusing(bytes, Vec::new())
+}
+
+/// [`read`], decoding u16 levels into `storage`'s allocation (its contents are
+/// dropped): a program reading many frames in turn hands back the last one's
+/// pixels, and a 4096² frame's 32 MiB are not faulted in afresh for every file.
+pub fn read_reusing(bytes: &[u8], storage: Vec<u16>) -> Result<FitsImage, ReadError> {
     if bytes.len() < BLOCK || !bytes.starts_with(b"SIMPLE  =") {
         return Err(ReadError::new(ReadErrorKind::NotFits));
     }
@@ -150,7 +157,7 @@ pub fn read(bytes: &[u8]) -> Result<FitsImage, ReadError> {
         };
         (bzero + bscale * raw_max) as f32
     });
-    let pixels = decode(data, bitpix, bzero, bscale);
+    let pixels = decode(data, bitpix, bzero, bscale, storage);
     Ok(FitsImage { width, height, pixels, saturation, cards })
 }
 
@@ -195,11 +202,11 @@ fn card_value(field: &str) -> String {
 /// Decodes big-endian data into physical values: u16 when the data are integers that
 /// all fit (every camera frame), f32 otherwise. Each value goes straight from its bytes
 /// to its type: a 4096² frame is 32 MB, and wide intermediates would make it hundreds.
-fn decode(data: &[u8], bitpix: i64, bzero: f64, bscale: f64) -> Pixels {
+fn decode(data: &[u8], bitpix: i64, bzero: f64, bscale: f64, storage: Vec<u16>) -> Pixels {
     if bitpix > 0
         && bscale == 1.0
         && bzero.fract() == 0.0
-        && let Some(levels) = integer_levels(data, bitpix, bzero as i64)
+        && let Some(levels) = integer_levels(data, bitpix, bzero as i64, storage)
     {
         return Pixels::U16(levels);
     }
@@ -222,22 +229,32 @@ fn decode(data: &[u8], bitpix: i64, bzero: f64, bscale: f64) -> Pixels {
     })
 }
 
-/// Integer data plus an integral `zero` as u16 levels; `None` if any value does not
-/// fit (or the data are not integers).
-fn integer_levels(data: &[u8], bitpix: i64, zero: i64) -> Option<Vec<u16>> {
+/// Integer data plus an integral `zero` as u16 levels, in `levels`' allocation;
+/// `None` if any value does not fit (or the data are not integers).
+fn integer_levels(data: &[u8], bitpix: i64, zero: i64, mut levels: Vec<u16>) -> Option<Vec<u16>> {
+    levels.clear();
     match bitpix {
-        8 => levels_of(data.iter().map(|&b| i64::from(b)), zero),
-        16 => levels_of(data.chunks_exact(2).map(|c| i64::from(i16::from_be_bytes([c[0], c[1]]))), zero),
+        // Unsigned 16-bit as FITS stores it (every camera frame): each value fits,
+        // and `raw + 32768` is the top bit flipped, a loop that vectorises.
+        16 if zero == 32768 => {
+            levels.extend(data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]) ^ 0x8000));
+            Some(levels)
+        }
+        8 => levels_of(data.iter().map(|&b| i64::from(b)), zero, levels),
+        16 => {
+            levels_of(data.chunks_exact(2).map(|c| i64::from(i16::from_be_bytes([c[0], c[1]]))), zero, levels)
+        }
         32 => levels_of(
             data.chunks_exact(4).map(|c| i64::from(i32::from_be_bytes([c[0], c[1], c[2], c[3]]))),
             zero,
+            levels,
         ),
         _ => None,
     }
 }
 
-fn levels_of(raws: impl ExactSizeIterator<Item = i64>, zero: i64) -> Option<Vec<u16>> {
-    let mut levels = Vec::with_capacity(raws.len());
+fn levels_of(raws: impl ExactSizeIterator<Item = i64>, zero: i64, mut levels: Vec<u16>) -> Option<Vec<u16>> {
+    levels.reserve(raws.len());
     for raw in raws {
         levels.push(u16::try_from(raw.checked_add(zero)?).ok()?);
     }
@@ -260,7 +277,9 @@ mod tests {
                 _ => v.to_be_bytes().to_vec(),
             })
             .collect();
-        assert_eq!(decode(&data, bitpix, bzero, bscale), expect, "BITPIX {bitpix} {raw:?}");
+        assert_eq!(decode(&data, bitpix, bzero, bscale, Vec::new()), expect, "BITPIX {bitpix} {raw:?}");
+        // Into a used allocation: its old contents do not show.
+        assert_eq!(decode(&data, bitpix, bzero, bscale, vec![9; 7]), expect, "BITPIX {bitpix} {raw:?}");
     }
 
     #[test]

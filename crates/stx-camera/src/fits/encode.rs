@@ -10,7 +10,7 @@ use super::{BLOCK, CARD};
 use crate::Frame;
 
 /// Most characters a string value can hold between its quotes (columns 12 to 79).
-const MAX_STRING: usize = 68;
+const MAX_STRING: usize = stx_protocol::FitsText::MAX_ENCODED_LEN;
 /// Fewest characters between a string's quotes (the standard pads shorter ones).
 const MIN_STRING: usize = 8;
 

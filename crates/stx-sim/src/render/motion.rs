@@ -14,6 +14,11 @@ const MIN_TRAIL_STEP_PX: f64 = 0.1;
 /// segments of a slow drift do not each cost a point.
 const MERGE_STEPS: f64 = 0.5;
 
+/// Most points of a path: every star is drawn once per point, so this bounds a
+/// frame's work whatever the mount does. A path longer than this many trail steps
+/// (a day's unguided drift) is drawn in longer steps, its trail beaded.
+pub const MAX_POINTS: usize = 1024;
+
 /// Where the image was, relative to zero pointing offset, for a share of the exposure.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MotionPoint {
@@ -33,7 +38,8 @@ pub fn motion_points(samples: &[[f64; 2]], alpha_px: f64) -> Vec<MotionPoint> {
     if samples.len() == 1 {
         return vec![MotionPoint { offset_px: first, weight: 1.0 }];
     }
-    let step = (TRAIL_STEP_ALPHAS * alpha_px).max(MIN_TRAIL_STEP_PX);
+    let path: f64 = samples.windows(2).map(|w| distance(w[0], w[1])).sum();
+    let step = (TRAIL_STEP_ALPHAS * alpha_px).max(MIN_TRAIL_STEP_PX).max(path / MAX_POINTS as f64);
     let segment_weight = 1.0 / (samples.len() - 1) as f64;
     let mut points: Vec<MotionPoint> = Vec::new();
     for pair in samples.windows(2) {
@@ -92,5 +98,14 @@ mod tests {
         let cy: f64 = points.iter().map(|p| p.weight * p.offset_px[1]).sum();
         assert!((cx - 7.5).abs() < 1e-9 && (cy - 1.25).abs() < 1e-9, "{cx} {cy}");
         assert!(points.windows(2).all(|w| distance(w[0].offset_px, w[1].offset_px) <= 1.0 + 1e-9));
+    }
+
+    #[test]
+    fn a_path_of_any_length_has_at_most_max_points() {
+        let samples: Vec<[f64; 2]> = (0..1000).map(|k| [k as f64 * 1e4, (k % 7) as f64 * 3e3]).collect();
+        let points = motion_points(&samples, 0.1);
+        assert!(points.len() <= MAX_POINTS + samples.len(), "{}", points.len());
+        let total: f64 = points.iter().map(|p| p.weight).sum();
+        assert!((total - 1.0).abs() < 1e-9);
     }
 }

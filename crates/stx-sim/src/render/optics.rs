@@ -9,6 +9,16 @@ const ARCSEC_PER_RADIAN: f64 = 206_264.806;
 /// Square centimetres in a square millimetre.
 const CM2_PER_MM2: f64 = 0.01;
 
+/// The focal lengths the renderer believes, mm. The camera stores whatever FL a client
+/// sets (it is only a FITS card), but a telescope shorter than a 50 mm lens would put a
+/// quarter of the sky on the sensor, and one longer than 100 m does not exist; the
+/// render clamps FL into this range so its work stays bounded.
+pub const FOCAL_LENGTH_MM: (f64, f64) = (50.0, 100_000.0);
+
+/// The fastest focal ratio the renderer believes: f/0.5 is the limit of any optics
+/// (a hemisphere of light), so the aperture is clamped to twice the focal length.
+pub const FASTEST_FOCAL_RATIO: f64 = 0.5;
+
 /// The optics as one CCD sees them during one exposure.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Optics {
@@ -31,11 +41,11 @@ impl Optics {
     /// The optics of the job's CCD, telescope (FL, aperture) and filter.
     pub fn new(job: &RenderJob) -> Optics {
         let s = &job.sensor;
-        let fl = job.focal_length_mm;
+        let fl = job.focal_length_mm.clamp(FOCAL_LENGTH_MM.0, FOCAL_LENGTH_MM.1);
         let scale_arcsec =
             [s.pixel_size_x_um, s.pixel_size_y_um].map(|um| um * 1e-3 / fl * ARCSEC_PER_RADIAN);
         let centre_arcsec = s.field_offset_mm.map(|mm| mm / fl * ARCSEC_PER_RADIAN);
-        let radius_mm = job.aperture_mm / 2.0;
+        let radius_mm = job.aperture_mm.clamp(0.0, fl / FASTEST_FOCAL_RATIO) / 2.0;
         let area_cm2 = std::f64::consts::PI * radius_mm * radius_mm * CM2_PER_MM2;
         // A filter's sky brightness is measured through the filter; its transmission
         // applies to the stars' broadband light.

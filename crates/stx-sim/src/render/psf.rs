@@ -24,6 +24,11 @@ const MAX_STEPS_PER_PX: usize = 32;
 /// (β = 3.5): under 0.3 e- per pixel even for a magnitude-6 star at f/10.
 const RADIUS_ALPHAS: f64 = 12.0;
 
+/// Most table cells across (radius × steps per pixel): bounds the table's memory
+/// (a summed-area table of 4096² f64 is 128 MiB) for a PSF both sharp on one axis
+/// and wide on the other, which then gets fewer steps per pixel.
+const MAX_CELLS: usize = 4096;
+
 /// Smallest and largest table radius, unbinned pixels.
 const RADIUS_PX: (usize, usize) = (4, 128);
 
@@ -136,6 +141,7 @@ impl PixelPsf {
         let alpha_max = moffat.alpha_px[0].max(moffat.alpha_px[1]);
         let steps = ((STEPS_PER_ALPHA / alpha_min).ceil() as usize).clamp(1, MAX_STEPS_PER_PX);
         let radius = ((RADIUS_ALPHAS * alpha_max).ceil() as usize).clamp(RADIUS_PX.0, RADIUS_PX.1);
+        let steps = steps.min(MAX_CELLS / (2 * radius + 2)).max(1);
         // Cells of 1/steps pixel, each holding its light by the midpoint rule (exact to
         // (step/α)²/24 of the local value), then summed over every whole pixel's worth
         // of cells through a summed-area table.

@@ -29,6 +29,19 @@ pub struct PlacedStar {
     rows: [f64; 2],
 }
 
+/// Unbinned pixels per star a frame can show: a frame with more stars than one per
+/// 8 × 8 pixels is a sheet of light, so past that only the brightest are drawn.
+const PIXELS_PER_STAR: f64 = 64.0;
+
+/// Most star draws (stars × motion points) in a frame: a long trail of a wide field
+/// draws fewer, brighter stars rather than unbounded work.
+const MAX_STAR_DRAWS: f64 = 16_000_000.0;
+
+/// How far beyond the readout window, in window sizes per side, a star is looked for
+/// when the mount's motion brings its light in: a path longer than this (a day's
+/// unguided drift) draws only the stars that start within it.
+const MOTION_REACH_WINDOWS: f64 = 4.0;
+
 /// The noise-free model of one exposure on one CCD.
 #[derive(Debug)]
 pub struct Scene {
@@ -126,14 +139,18 @@ fn place_stars(job: &RenderJob, optics: &Optics, psf: &PixelPsf, motion: &[Motio
     let size = [f64::from(job.frame.num_x), f64::from(job.frame.num_y)];
     let lowest = |a: usize| motion.iter().map(|p| p.offset_px[a]).fold(f64::INFINITY, f64::min);
     let highest = |a: usize| motion.iter().map(|p| p.offset_px[a]).fold(f64::NEG_INFINITY, f64::max);
-    let (low, high) = ([lowest(0), lowest(1)], [highest(0), highest(1)]);
+    let reach = |a: usize| MOTION_REACH_WINDOWS * size[a];
+    let low = [0, 1].map(|a| lowest(a).clamp(-reach(a), reach(a)));
+    let high = [0, 1].map(|a| highest(a).clamp(-reach(a), reach(a)));
     let margin = psf.radius() as f64 + 1.0;
     // Pixel coordinates at zero offset from which a star's light can reach the window.
     let from = [0, 1].map(|a| corner[a] - high[a] - margin);
     let to = [0, 1].map(|a| corner[a] + size[a] - low[a] + margin);
     let region = SkyRegion { min: optics.pixel_to_sky(from), max: optics.pixel_to_sky(to) };
     let share = crowd_share(motion, psf.moffat());
-    stars_in(job.seed, &job.sky, &region)
+    let pixels = size[0] * size[1];
+    let most = (pixels / PIXELS_PER_STAR).min(MAX_STAR_DRAWS / motion.len().max(1) as f64).max(1.0);
+    stars_in(job.seed, &job.sky, &region, most as usize)
         .into_iter()
         .filter_map(|star| {
             let on_sensor = optics.sky_to_pixel([star.x_arcsec, star.y_arcsec]);

@@ -4,9 +4,15 @@
 //! stream named by the seed and the tile's indices. Any region of sky therefore has the
 //! same stars whichever CCD looks at it, through whatever focal length, in whatever
 //! order regions are asked for: the imager and the internal guider see one sky.
+//!
+//! Each tile draws its stars brightest first (the gaps between successive stars'
+//! cumulative counts are exponential, which is a Poisson count with the preset's
+//! magnitude law), so a region asked for with a brighter cut gets exactly the
+//! brightest of the same stars. That is what bounds a wide field's work: a frame that
+//! would hold more stars than it can show takes only its brightest.
 
 use rand::Rng;
-use rand_distr::{Distribution, Poisson};
+use rand_distr::{Distribution, Exp1};
 
 use super::noise::stream;
 use crate::preset::SkyPreset;
@@ -52,25 +58,37 @@ pub struct SkyRegion {
     pub max: [f64; 2],
 }
 
-/// The stars of the region, in a fixed order (by tile, then as drawn).
-pub fn stars_in(seed: u64, sky: &SkyPreset, region: &SkyRegion) -> Vec<Star> {
+/// The stars of the region, in a fixed order (by tile, then brightest first): all of
+/// them down to the preset's limiting magnitude, or, when the region would hold more
+/// than `most` on average, only the brightest that many on average.
+pub fn stars_in(seed: u64, sky: &SkyPreset, region: &SkyRegion, most: usize) -> Vec<Star> {
     let per_tile = sky.stars_per_sq_deg * TILE_ARCSEC * TILE_ARCSEC / ARCSEC2_PER_DEG2;
-    let Ok(count) = Poisson::new(per_tile) else { return Vec::new() };
+    if !per_tile.is_finite() || per_tile <= 0.0 {
+        return Vec::new();
+    }
     let tiles = |axis: usize| {
         let first = (region.min[axis] / TILE_ARCSEC).floor() as i64;
         let last = (region.max[axis] / TILE_ARCSEC).floor() as i64;
         first..=last
     };
+    let tile_count = tiles(0).count() as f64 * tiles(1).count() as f64;
+    // The share of each tile's stars taken: all, or the brightest `most` over the region.
+    let share = (most as f64 / (per_tile * tile_count)).min(1.0);
     let mut stars = Vec::new();
     for ty in tiles(1) {
         for tx in tiles(0) {
             let mut rng = stream(seed, &[STREAM_TILE, tx as u64, ty as u64]);
-            let n = count.sample(&mut rng) as usize;
-            for _ in 0..n {
+            // Expected count of the tile's stars brighter than the next one drawn.
+            let mut brighter: f64 = 0.0;
+            loop {
+                brighter += Distribution::<f64>::sample(&Exp1, &mut rng);
+                if brighter > per_tile * share {
+                    break;
+                }
                 let star = Star {
                     x_arcsec: (tx as f64 + rng.r#gen::<f64>()) * TILE_ARCSEC,
                     y_arcsec: (ty as f64 + rng.r#gen::<f64>()) * TILE_ARCSEC,
-                    mag: magnitude(rng.r#gen(), sky.limiting_mag),
+                    mag: magnitude(brighter / per_tile, sky.limiting_mag),
                 };
                 if (region.min[0]..region.max[0]).contains(&star.x_arcsec)
                     && (region.min[1]..region.max[1]).contains(&star.y_arcsec)
@@ -110,7 +128,8 @@ mod tests {
 
     #[test]
     fn density_and_counts_follow_the_preset() {
-        let stars = stars_in(3, &sky(2000.0), &SkyRegion { min: [0.0, 0.0], max: [3.0 * 3600.0; 2] });
+        let stars =
+            stars_in(3, &sky(2000.0), &SkyRegion { min: [0.0, 0.0], max: [3.0 * 3600.0; 2] }, usize::MAX);
         // 9 square degrees at 2000 per square degree, within Poisson scatter (σ ≈ 134).
         assert!((stars.len() as f64 - 18_000.0).abs() < 600.0, "{}", stars.len());
         assert!(stars.iter().all(|s| s.mag <= 17.5 && s.mag >= BRIGHTEST_MAG));
@@ -122,17 +141,28 @@ mod tests {
 
     #[test]
     fn any_part_of_the_sky_shows_the_same_stars() {
-        let all = stars_in(5, &sky(2000.0), &DEGREE);
+        let all = stars_in(5, &sky(2000.0), &DEGREE, usize::MAX);
         let half = SkyRegion { min: [-1800.0, -1800.0], max: [0.0, 1800.0] };
-        let part = stars_in(5, &sky(2000.0), &half);
+        let part = stars_in(5, &sky(2000.0), &half, usize::MAX);
         let expected: Vec<Star> = all.iter().copied().filter(|s| s.x_arcsec < 0.0).collect();
         assert_eq!(part.len(), expected.len());
         assert!(part.iter().all(|s| expected.contains(s)));
-        assert_ne!(stars_in(6, &sky(2000.0), &DEGREE), all);
+        assert_ne!(stars_in(6, &sky(2000.0), &DEGREE, usize::MAX), all);
     }
 
     #[test]
     fn an_empty_sky_is_allowed() {
-        assert!(stars_in(5, &sky(0.0), &DEGREE).is_empty());
+        assert!(stars_in(5, &sky(0.0), &DEGREE, usize::MAX).is_empty());
+    }
+
+    #[test]
+    fn a_region_too_full_to_show_takes_the_brightest_of_the_same_stars() {
+        let all = stars_in(5, &sky(2000.0), &DEGREE, usize::MAX);
+        let few = stars_in(5, &sky(2000.0), &DEGREE, 100);
+        // 100 on average over the 36 tiles the degree touches (σ = 10).
+        assert!((60..140).contains(&few.len()), "{}", few.len());
+        let faintest = few.iter().map(|s| s.mag).fold(f64::NEG_INFINITY, f64::max);
+        let expected: Vec<Star> = all.iter().copied().filter(|s| s.mag <= faintest).collect();
+        assert_eq!(few, expected);
     }
 }

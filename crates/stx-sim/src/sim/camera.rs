@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FanMode, FanStatus, FilterName, FilterSlot,
-    FilterWheelStatus, FitsChange, FitsSettings, PulseRequest, RelayStatus, SettingsUpdate,
+    FilterWheelStatus, FitsChange, FitsSettings, PulseRequest, RelayStatus, SettingsUpdate, StxError,
 };
 
 use super::cooler::Cooler;
@@ -83,12 +83,14 @@ pub(super) struct State {
     finished: VecDeque<FinishedFrame>,
 }
 
-/// Finished frames kept for a caller that does not drain them; older ones are dropped.
-/// The server's pipeline drains as fast as it stores, so it keeps up with any real frame
-/// rate; the bound only keeps a camera nobody drains (a library user's, a test's) from
-/// growing without end. Frames rendered for a download hold their pixels, so it is not
-/// larger.
-const FINISHED_KEPT: usize = 64;
+/// Imager frames not yet taken by [`Camera::take_finished`] beyond which the imager
+/// refuses to start another exposure (busy): an imager frame is never dropped, so a
+/// camera whose frames come faster than its caller stores them (the simulator at a fast
+/// time scale) waits for the caller instead. A real camera cannot outrun the pipeline;
+/// four frames cover a pipeline that is briefly slow (a disk flush) without the camera
+/// ever reporting busy. Guide frames, which nobody keeps, are not held back: only the
+/// newest of these many per guide CCD wait to be taken.
+pub const PENDING_FRAMES_MAX: usize = 4;
 
 impl SimCamera {
     /// A camera as it powers up: idle, cooler off, wheel at slot 0, with the filter
@@ -149,40 +151,58 @@ impl Inner {
         (state, now)
     }
 
-    /// Applies a change to what the flash keeps, then writes the flash (if the camera
-    /// has one). The write happens outside the state's lock, so a slow disk holds up
-    /// only other flash writes.
-    fn change_flash(&self, change: impl FnOnce(&mut State)) -> Result<(), Error> {
+    /// Changes what the flash keeps: the change is written to the flash first and put
+    /// in force only once it is stored, so a change the camera could not store (a full
+    /// disk) is refused and has no effect. The write happens outside the state's lock,
+    /// so a slow disk holds up only other flash changes; the writer's turn, held
+    /// throughout, keeps two changes from losing one another.
+    fn change_flash(&self, change: impl FnOnce(&mut FlashContents)) -> Result<(), Error> {
+        let current = |state: &State| FlashContents {
+            filter_names: state.wheel.names().clone(),
+            fits: state.fits.clone(),
+        };
         let Some(file) = &self.flash else {
-            change(&mut self.lock_at_now().0);
+            let mut state = self.lock_at_now().0;
+            let mut contents = current(&state);
+            change(&mut contents);
+            state.put_in_force(contents);
             return Ok(());
         };
         let writer = file.writer();
-        let contents = {
-            let mut state = self.lock_at_now().0;
-            change(&mut state);
-            FlashContents { filter_names: state.wheel.names().clone(), fits: state.fits.clone() }
-        };
-        // The change stays in effect either way; the caller learns it will not survive
-        // a restart.
+        let mut contents = current(&self.lock_at_now().0);
+        change(&mut contents);
         writer.save(&contents).map_err(|e| {
             Error::new(ErrorKind::Unavailable(format!(
                 "cannot write the camera's flash {}: {e}",
                 file.path().display()
             )))
-        })
+        })?;
+        self.lock_at_now().0.put_in_force(contents);
+        Ok(())
     }
 }
 
+/// Frames of `ccd` finished and not yet taken.
+fn pending(finished: &VecDeque<FinishedFrame>, ccd: Ccd) -> usize {
+    finished.iter().filter(|f| f.ccd() == ccd).count()
+}
+
 impl State {
+    /// Puts stored flash contents in force.
+    fn put_in_force(&mut self, contents: FlashContents) {
+        self.wheel.set_names(contents.filter_names);
+        self.fits = contents.fits;
+    }
+
     /// Takes every exposure transition due by `now`.
     fn advance(&mut self, now: SimTime, preset: &ModelPreset, seed: u64) {
         let State { ccds, cooler, wheel, guiding, fits, finished, .. } = self;
         let around = Surroundings { preset, seed, cooler, wheel, guiding, fits };
         for (machine, ccd) in ccds.iter_mut().zip(Ccd::ALL) {
             if let Some((number, frame)) = machine.advance(now, |exposure| around.capture(ccd, exposure)) {
-                if finished.len() == FINISHED_KEPT {
-                    finished.pop_front();
+                if ccd != Ccd::Imager && pending(finished, ccd) >= PENDING_FRAMES_MAX {
+                    let oldest = finished.iter().position(|f| f.ccd() == ccd);
+                    oldest.and_then(|i| finished.remove(i));
                 }
                 finished.push_back(FinishedFrame::new(ccd, number, move || frame.get()));
             }
@@ -314,6 +334,9 @@ impl Camera for SimCamera {
         let (mut state, now) = self.inner.lock_at_now();
         let i = ccd.index();
         let (number, fails) = (state.exposures_started, state.fail_next[i]);
+        if ccd == Ccd::Imager && pending(&state.finished, ccd) >= PENDING_FRAMES_MAX {
+            return Err(StxError::Busy.into());
+        }
         state.ccds[i].start(now, *request, number, fails)?;
         state.exposures_started += 1;
         state.fail_next[i] = false;
@@ -341,7 +364,13 @@ impl Camera for SimCamera {
     }
 
     fn set_filter_names(&self, names: &[(FilterSlot, FilterName)]) -> Result<(), Error> {
-        self.inner.change_flash(|state| state.wheel.rename(names))
+        self.inner.change_flash(|flash| {
+            for (slot, name) in names {
+                if let Some(i) = slot.filter_index() {
+                    flash.filter_names[i] = name.clone();
+                }
+            }
+        })
     }
 
     fn pulse_guide(&self, request: &PulseRequest) -> Result<(), Error> {
@@ -377,7 +406,7 @@ impl Camera for SimCamera {
     }
 
     fn set_fits_settings(&self, changes: &[FitsChange]) -> Result<(), Error> {
-        self.inner.change_flash(|state| changes.iter().for_each(|c| c.apply_to(&mut state.fits)))
+        self.inner.change_flash(|flash| changes.iter().for_each(|c| c.apply_to(&mut flash.fits)))
     }
 
     fn description(&self) -> Result<String, Error> {

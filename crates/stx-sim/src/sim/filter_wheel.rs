@@ -70,13 +70,9 @@ impl FilterWheel {
         Ok(())
     }
 
-    /// Renames filter slots 1..=8; slot 0 has no name and is skipped.
-    pub(super) fn rename(&mut self, names: &[(FilterSlot, FilterName)]) {
-        for (slot, name) in names {
-            if let Some(i) = slot.filter_index() {
-                self.names[i] = name.clone();
-            }
-        }
+    /// Sets the names of slots 1..=8.
+    pub(super) fn set_names(&mut self, names: [FilterName; 8]) {
+        self.names = names;
     }
 
     /// The names, slot 1 first.

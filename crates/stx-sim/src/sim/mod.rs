@@ -14,7 +14,7 @@ mod lazy_frame;
 
 use std::path::PathBuf;
 
-pub use camera::{SimCamera, SimConfig};
+pub use camera::{PENDING_FRAMES_MAX, SimCamera, SimConfig};
 pub use faults::{FaultSet, Faults};
 pub use flash::FLASH_FILE_NAME;
 

@@ -11,6 +11,7 @@ use stx_protocol::{Ccd, ExposureDuration, ExposureRequest, FrameType};
 
 use super::envelope::{self, ApiError};
 use super::{V2State, blocking, history_query};
+use crate::pipeline::StorageFailing;
 
 pub(crate) async fn capture(
     State(state): State<V2State>,
@@ -45,17 +46,39 @@ pub(crate) async fn capture(
     let request = ExposureRequest { duration, frame_type: FrameType::Light, date_time: None };
     blocking("capture", move || {
         let camera = state.camera.clone();
-        state.pipeline.start_snapshot(|| camera.start_exposure(Ccd::Imager, &request)).map_err(camera_error)
+        state
+            .pipeline
+            .start_snapshot(|| camera.start_exposure(Ccd::Imager, &request).map_err(Refusal::Camera))
+            .map_err(ApiError::from)
     })
     .await?;
     Ok(envelope::ok("Capture started"))
 }
 
-/// A camera that would not start the exposure: its refusal, or that it is not there.
-fn camera_error(e: stx_camera::Error) -> ApiError {
-    if let ErrorKind::Stx(refusal) = e.kind() {
-        return ApiError::CameraRefused(format!("Camera refused the exposure: {refusal}"));
+/// Why a capture did not start: the pipeline could not keep its frame, or the camera
+/// would not start the exposure.
+enum Refusal {
+    Storage(StorageFailing),
+    Camera(stx_camera::Error),
+}
+
+impl From<StorageFailing> for Refusal {
+    fn from(e: StorageFailing) -> Self {
+        Refusal::Storage(e)
     }
-    tracing::warn!("capture: {e}");
-    ApiError::CameraUnavailable
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Storage(e) => ApiError::StorageFailing(e.to_string()),
+            Refusal::Camera(e) => match e.kind() {
+                ErrorKind::Stx(refusal) => ApiError::CameraRefused(format!("Camera refused the exposure: {refusal}")),
+                _ => {
+                    tracing::warn!("capture: {e}");
+                    ApiError::CameraUnavailable
+                }
+            },
+        }
+    }
 }

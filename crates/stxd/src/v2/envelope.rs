@@ -63,6 +63,9 @@ pub(crate) enum ApiError {
     CameraRefused(String),
     /// The camera could not be reached, or did not answer as an STX camera does.
     CameraUnavailable,
+    /// Frames already finished cannot be stored, so no capture starts; the message
+    /// says how many are held and the store's error.
+    StorageFailing(String),
     /// No such endpoint.
     NotFound,
     /// The endpoint exists, but not for this method.
@@ -72,6 +75,9 @@ pub(crate) enum ApiError {
     NotAWebSocket(String),
     /// Anything that is our fault; details go to the log, not the client.
     Internal,
+    /// The request names a host stxd does not answer for (`Host` header): a web page
+    /// reaching it through DNS rebinding.
+    HostNotAllowed,
 }
 
 impl ApiError {
@@ -82,10 +88,11 @@ impl ApiError {
             | ApiError::BadParameter(_)
             | ApiError::NotAWebSocket(_)
             | ApiError::CameraRefused(_) => StatusCode::BAD_REQUEST,
-            ApiError::CameraUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::CameraUnavailable | ApiError::StorageFailing(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::HostNotAllowed => StatusCode::FORBIDDEN,
         }
     }
 
@@ -95,10 +102,14 @@ impl ApiError {
             ApiError::BadParameter(message) => message,
             ApiError::CameraRefused(message) => message,
             ApiError::CameraUnavailable => "Camera unavailable",
+            ApiError::StorageFailing(message) => message,
             ApiError::NotFound => "Not found",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::NotAWebSocket(message) => message,
             ApiError::Internal => "Unknown error",
+            ApiError::HostNotAllowed => {
+                "Host not allowed: start stxd with --allowed-host NAME to reach it by that name"
+            }
         }
     }
 }

@@ -235,7 +235,13 @@ impl ExposureEndMemo {
 /// `GET /v2/api/equipment/camera/info`.
 pub(crate) async fn camera_info(State(state): State<V2State>) -> Result<Response, ApiError> {
     blocking("camera info", move || {
-        let info = read_camera(state.camera.as_ref(), &state.exposure_end);
+        let mut info = read_camera(state.camera.as_ref(), &state.exposure_end);
+        // Frames that cannot be stored are the night's most urgent news; the plugin's
+        // fields have no place for it but the camera's state (clients reject unknown
+        // keys). The IMAGE-STORE-FAILED event and the log say why.
+        if info.connected && state.pipeline.storage_status().held_frames > 0 {
+            info.camera_state = CameraState::Error;
+        }
         Ok(envelope::ok(info))
     })
     .await

@@ -41,6 +41,19 @@ pub(crate) enum Event {
     /// The filter wheel is gone or failing.
     #[serde(rename = "FILTERWHEEL-DISCONNECTED")]
     FilterWheelDisconnected,
+    /// Finished frames cannot be stored: they are held in memory and retried (stxd's
+    /// own event).
+    #[serde(rename = "IMAGE-STORE-FAILED", rename_all = "PascalCase")]
+    ImageStoreFailed {
+        /// What the store said, the OS error included.
+        message: String,
+    },
+    /// Held frames are stored again (stxd's own event).
+    #[serde(rename = "IMAGE-STORE-RESUMED", rename_all = "PascalCase")]
+    ImageStoreResumed {
+        /// Empty.
+        message: String,
+    },
     /// Another filter is in the beam.
     #[serde(rename = "FILTERWHEEL-CHANGED", rename_all = "PascalCase")]
     FilterWheelChanged {
@@ -85,6 +98,10 @@ impl EventSink for EventBus {
     fn send(&self, event: PipelineEvent) {
         match event {
             PipelineEvent::FrameKept(record) => self.image_saved(&record),
+            PipelineEvent::StorageFailed(error) => self.publish(Event::ImageStoreFailed { message: error }),
+            PipelineEvent::StorageResumed => {
+                self.publish(Event::ImageStoreResumed { message: String::new() })
+            }
         }
     }
 }

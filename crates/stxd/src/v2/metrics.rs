@@ -24,7 +24,9 @@ pub(crate) async fn metrics(State(state): State<V2State>) -> Result<Response, Ap
         let failed = |e: stx_history::Error| internal("metrics", e);
         let newest_light = state.history.newest(Some(ImageType::Light)).map_err(failed)?;
         let counts = state.history.counts_by_type_and_filter().map_err(failed)?;
-        let text = exposition(newest_light.as_ref(), &counts, &CameraFigures::read(state.camera.as_ref()));
+        let held = state.pipeline.storage_status().held_frames;
+        let text =
+            exposition(newest_light.as_ref(), &counts, &CameraFigures::read(state.camera.as_ref()), held);
         Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response())
     })
     .await
@@ -60,6 +62,7 @@ fn exposition(
     light: Option<&ImageRecord>,
     counts: &[(ImageType, String, u64)],
     camera: &CameraFigures,
+    held_frames: usize,
 ) -> String {
     let mut out = String::new();
     let info = light.map(|r| &r.info);
@@ -95,6 +98,12 @@ fn exposition(
         "stxd_light_frame_timestamp_seconds",
         "When the newest light frame was saved, seconds since the epoch.",
         info.map(|i| i.date.timestamp_millis() as f64 / 1000.0),
+    );
+    gauge(
+        &mut out,
+        "stxd_frames_held_unstored",
+        "Finished frames the disk refused, held in memory and retried; 0 when all are stored.",
+        Some(held_frames as f64),
     );
     out.push_str(
         "# TYPE stxd_frames counter\n# HELP stxd_frames Frames kept in the history, by type and filter.\n",
@@ -144,10 +153,15 @@ mod tests {
             ("2.5".into(), "-20".into(), "NaN".into())
         );
         assert_eq!(label_value("a \"b\" \\ c\nd"), r#"a \"b\" \\ c\nd"#);
-        let text = exposition(None, &[(ImageType::Light, "H\"a".to_owned(), 3)], &CameraFigures::default());
+        let text =
+            exposition(None, &[(ImageType::Light, "H\"a".to_owned(), 3)], &CameraFigures::default(), 2);
+        assert!(text.contains("stxd_frames_held_unstored 2\n"), "{text}");
         assert!(text.contains("stxd_camera_up 0\n"), "{text}");
         assert!(text.contains("stxd_frames_total{image_type=\"LIGHT\",filter=\"H\\\"a\"} 3\n"), "{text}");
-        assert!(!text.contains("\nstxd_light_frame_hfr_pixels "), "no sample without a frame: {text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("stxd_light_frame_hfr_pixels")),
+            "no sample without a frame: {text}"
+        );
         assert!(text.ends_with("# EOF\n"));
     }
 }

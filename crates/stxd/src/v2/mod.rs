@@ -98,17 +98,54 @@ pub fn router(state: V2State) -> Router {
 }
 
 /// Serves the v2 API, and announces the camera's changes on its socket, until
-/// `shutdown` turns true.
-pub async fn serve(listener: TcpListener, state: V2State, shutdown: watch::Receiver<bool>) {
-    let watcher =
-        tokio::spawn(equipment_watch::run(state.camera.clone(), state.events.clone(), shutdown.clone()));
-    let mut stop = shutdown;
-    let stopped = async move {
-        let _ = stop.changed().await;
-    };
-    if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(stopped).await {
-        tracing::error!("v2 API stopped: {e}");
+/// `shutdown` turns true; then lets the requests under way finish (for a bounded time). Each connection lives by `limits` (see
+/// [`connections`](crate::connections)); WebSocket upgrades are served on it.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: V2State,
+    limits: crate::connections::Limits,
+    hosts: Arc<crate::host_check::AllowedHosts>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let (state_camera, state_events) = (state.camera.clone(), state.events.clone());
+    let router =
+        crate::preview_limit::layer(router(state)).layer(middleware::from_fn(
+            move |request: axum::extract::Request, next: Next| {
+                let allowed = hosts.allows(request.headers().get(header::HOST));
+                async move {
+                    if allowed { next.run(request).await } else { ApiError::HostNotAllowed.into_response() }
+                }
+            },
+        ));
+    let watcher = tokio::spawn(equipment_watch::run(state_camera, state_events, shutdown.clone()));
+    let stop = shutdown.clone();
+    /// A request hyper would not read gets the envelope too.
+    fn error_reply(error: crate::hyper_errors::HyperError) -> bytes::Bytes {
+        let status = StatusCode::BAD_REQUEST;
+        let text = match error {
+            crate::hyper_errors::HyperError::TooLong => "Request too long",
+            crate::hyper_errors::HyperError::Malformed => "Malformed request",
+        };
+        let body = envelope::envelope_text(&"", text, status, envelope::API);
+        let head = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        bytes::Bytes::from(head + &body)
     }
+    crate::connections::accept_loop("v2 API", listener, limits, shutdown, move |stream, peer| {
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.timeouts.head)
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(crate::hyper_errors::OwnErrorReplies::new(stream, error_reply)),
+                service,
+            )
+            .with_upgrades();
+        crate::connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
+    })
+    .await;
     let _ = watcher.await;
 }
 
@@ -213,18 +250,20 @@ fn dated(
     filter: Option<ImageType>,
     selection: Selection,
 ) -> Result<Response, stx_history::Error> {
-    if selection == Selection::Count {
-        return Ok(envelope::ok(history.count_between(dates, filter)?));
-    }
-    let records = history.between(dates, filter)?;
     let one = |record: Option<&stx_history::ImageRecord>| match record {
         Some(r) => envelope::ok([RecordJson::from(r)]),
         None => ApiError::IndexOutOfRange.into_response(),
     };
     Ok(match selection {
-        Selection::All => envelope::ok(records.iter().map(RecordJson::from).collect::<Vec<_>>()),
-        Selection::Index(i) => one(usize::try_from(i).ok().and_then(|i| records.get(i))),
-        Selection::Count | Selection::Newest => one(records.last()),
+        Selection::Count => envelope::ok(history.count_between(dates, filter)?),
+        Selection::All => {
+            envelope::ok(history.between(dates, filter)?.iter().map(RecordJson::from).collect::<Vec<_>>())
+        }
+        Selection::Index(i) => {
+            let records = history.between(dates, filter)?;
+            one(usize::try_from(i).ok().and_then(|i| records.get(i)))
+        }
+        Selection::Newest => one(history.between(dates, filter)?.last()),
     })
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stx_sim::ManualClock;
-use stxd::server::Stxd;
+use stxd::server::{Config, Stxd};
 use stxd::testing::TestStxd;
 
 /// A running server (`stxd::testing`) with its manual clock.
@@ -126,12 +126,22 @@ impl TestServer {
 
     /// A server on `dir`, its STX API at `stx_listen`, simulated or fronting `camera`.
     pub fn start_with(dir: tempfile::TempDir, stx_listen: SocketAddr, camera: Option<&str>) -> TestServer {
-        let clock = Arc::new(ManualClock::new());
-        let harness = TestStxd::start_in(dir, clock.clone(), |config| {
+        TestServer::try_start(dir, |config| {
             config.stx_listen = stx_listen;
             config.camera = camera.map(str::to_owned);
-        });
-        TestServer { harness, clock }
+        })
+        .unwrap_or_else(|(e, _)| panic!("stxd starts: {e}"))
+    }
+
+    /// A server on `dir` with the harness's configuration changed by `change`, or why
+    /// it did not start (and the directory back).
+    pub fn try_start(
+        dir: tempfile::TempDir,
+        change: impl FnOnce(&mut Config),
+    ) -> Result<TestServer, (stxd::server::StartError, tempfile::TempDir)> {
+        let clock = Arc::new(ManualClock::new());
+        let harness = TestStxd::try_start_in(dir, clock.clone(), change)?;
+        Ok(TestServer { harness, clock })
     }
 
     /// Stops the server and hands back its data directory.

@@ -60,6 +60,7 @@ const state = {
   charts: [],
   colours: new Map(),
   socketOpen: false,
+  storageError: null, // what the store said while frames cannot be kept
 };
 
 // ---------------------------------------------------------------- data
@@ -175,6 +176,11 @@ function renderNow() {
   if (!c) return;
   if (!c.Connected) {
     text("camera-state", "not answering");
+    document.getElementById("tile-camera").classList.add("alarm");
+  } else if (state.storageError || c.CameraState === "Error") {
+    // Frames not stored (the disk is full or unwritable), or an exposure failed.
+    text("camera-state", state.storageError ? "frames not stored" : "Error");
+    text("camera-name", state.storageError || c.Name || "");
     document.getElementById("tile-camera").classList.add("alarm");
   } else {
     document.getElementById("tile-camera").classList.remove("alarm");
@@ -586,6 +592,9 @@ function connectSocket() {
     const event = JSON.parse(message.data).Response;
     if (event.Event === "IMAGE-SAVE") imageSaved(event.ImageStatistics);
     if (event.Event === "FILTERWHEEL-CHANGED") document.getElementById("filter-now").textContent = event.New.Name;
+    if (event.Event === "IMAGE-STORE-FAILED") state.storageError = event.Message;
+    if (event.Event === "IMAGE-STORE-RESUMED") state.storageError = null;
+    if (event.Event.startsWith("IMAGE-STORE")) renderNow();
   };
   socket.onclose = () => {
     state.socketOpen = false;

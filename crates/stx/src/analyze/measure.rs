@@ -1,0 +1,173 @@
+//! Reading and measuring the frames, both cores busy: a reader thread reads and
+//! decodes the next file while the analysis (itself parallel) measures the
+//! current one. The channel between them holds [`IN_FLIGHT`] frame, so at most
+//! three frames are in memory at once (being read, waiting, being measured), plus
+//! one measured frame's pixel buffer on its way back to the reader for reuse, and
+//! the file bytes of the one being read (a buffer as large as the largest file).
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use indicatif::ProgressBar;
+use stx_analysis::{Analysis, Frame, Options, StarQuality, analyze};
+use stx_camera::fits::{self, FitsImage, Pixels};
+
+use super::header::FrameInfo;
+
+/// Decoded frames waiting for the analysis.
+const IN_FLIGHT: usize = 1;
+
+/// What was measured on one frame. The star figures are `None` for frames that do
+/// not show the sky (darks, biases, flats), as in the image history.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Figures {
+    pub(crate) mean: f64,
+    pub(crate) median: f64,
+    pub(crate) std_dev: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+    pub(crate) stars: Option<usize>,
+    pub(crate) hfr: Option<f64>,
+    pub(crate) hfr_std_dev: Option<f64>,
+    /// The frame's star elongation a/b; `None` also when no star made the HFR.
+    pub(crate) elongation: Option<f64>,
+    /// Stars with a saturated core.
+    pub(crate) saturated: Option<usize>,
+    /// The highest column median over the median column's, in their robust σ.
+    pub(crate) column_excess: f64,
+}
+
+impl Figures {
+    fn of(a: &Analysis, sky: bool) -> Figures {
+        let s = &a.stats;
+        let star = |v: usize| sky.then_some(v);
+        let star_figure = |v: f64| sky.then_some(v);
+        Figures {
+            mean: s.mean,
+            median: s.median,
+            std_dev: s.std_dev,
+            min: s.min,
+            max: s.max,
+            stars: star(a.stars.len()),
+            hfr: star_figure(a.hfr),
+            hfr_std_dev: star_figure(a.hfr_std_dev),
+            elongation: a.shape.map(|shape| shape.elongation()).filter(|e| sky && e.is_finite()),
+            saturated: star(a.stars.iter().filter(|s| s.quality == StarQuality::Saturated).count()),
+            column_excess: a.column_excess,
+        }
+    }
+}
+
+/// A measured frame.
+#[derive(Clone, Debug)]
+pub(crate) struct Measured {
+    pub(crate) path: PathBuf,
+    pub(crate) info: FrameInfo,
+    pub(crate) figures: Figures,
+}
+
+/// A file that could not be measured, and why (a whole sentence naming the file).
+#[derive(Clone, Debug)]
+pub(crate) struct Skipped {
+    pub(crate) reason: String,
+}
+
+/// Measures every file, in order; `on_skip` hears of each file that cannot be
+/// measured as it happens. Advances `progress` by one per file.
+pub(crate) fn measure_all(
+    paths: &[PathBuf],
+    progress: &ProgressBar,
+    mut on_skip: impl FnMut(&Skipped),
+) -> (Vec<Measured>, Vec<Skipped>) {
+    let (mut measured, mut skipped) = (Vec::new(), Vec::new());
+    let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
+    // Measured frames' pixel buffers, back to the reader for the next files.
+    let (give_back, spares) = mpsc::sync_channel::<Vec<u16>>(IN_FLIGHT + 1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // One buffer for every file's bytes, and the pixel buffers recycled: a
+            // fresh 32 MiB each time costs as many page faults as reading it.
+            let mut bytes = Vec::new();
+            for path in paths {
+                let spare = spares.try_recv().unwrap_or_default();
+                if tx.send(load(path, &mut bytes, spare)).is_err() {
+                    break;
+                }
+            }
+        });
+        for loaded in rx {
+            let result = loaded.and_then(|(path, image, info)| {
+                let result = measure(path, &image, info);
+                if let Pixels::U16(pixels) = image.pixels {
+                    // Full only if the reader has stopped taking them: then drop it.
+                    let _ = give_back.try_send(pixels);
+                }
+                result
+            });
+            match result {
+                Ok(m) => measured.push(m),
+                Err(s) => {
+                    on_skip(&s);
+                    skipped.push(s);
+                }
+            }
+            progress.inc(1);
+        }
+    });
+    (measured, skipped)
+}
+
+/// Reads and decodes one file (on the reader thread), through `bytes`, into
+/// `pixels`' allocation.
+fn load(
+    path: &Path,
+    bytes: &mut Vec<u8>,
+    pixels: Vec<u16>,
+) -> Result<(PathBuf, FitsImage, FrameInfo), Skipped> {
+    let skip = |reason: String| Skipped { reason };
+    let shown = path.display();
+    bytes.clear();
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(bytes))
+        .map_err(|e| skip(format!("cannot read {shown}: {e}")))?;
+    if let Some(how) = compression(path, bytes) {
+        return Err(skip(format!("{shown} is not a usable FITS image: compressed ({how})")));
+    }
+    let image = fits::read_reusing(bytes, pixels)
+        .map_err(|e| skip(format!("{shown} is not a usable FITS image: {e}")))?;
+    let info = FrameInfo::from_header(|key| image.value(key));
+    Ok((path.to_owned(), image, info))
+}
+
+/// How a file is compressed, if it is in a form we recognise but do not read.
+fn compression(path: &Path, bytes: &[u8]) -> Option<&'static str> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip; gunzip it first")
+    } else if bytes.starts_with(b"BZh") {
+        Some("bzip2; bunzip2 it first")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        Some("zip; unzip it first")
+    } else if name.ends_with(".fz") {
+        Some("fpack tile compression; funpack it first")
+    } else {
+        None
+    }
+}
+
+/// Measures a decoded frame (on the calling thread, with every core).
+fn measure(path: PathBuf, image: &FitsImage, info: FrameInfo) -> Result<Measured, Skipped> {
+    let sky = info.shows_sky();
+    let options = Options { saturation: image.saturation, detect_stars: sky, ..Options::default() };
+    let (w, h) = (image.width, image.height);
+    let analysis = match &image.pixels {
+        Pixels::U16(p) => Frame::new(p, w, h).map(|f| analyze(&f, &options)),
+        Pixels::F32(p) => Frame::new(p, w, h).map(|f| analyze(&f, &options)),
+    };
+    match analysis {
+        Ok(a) => Ok(Measured { path, info, figures: Figures::of(&a, sky) }),
+        Err(e) => Err(Skipped { reason: format!("cannot analyse {}: {e}", path.display()) }),
+    }
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""A night's frames judged: `stx analyze DIR` against a SEP script on both cores,
+on the same rendered 4096x4096 frames read cold from disk, in one run.
+
+Renders --frames full frames of the STX-16803 (the camera simulator, 2000 mm f/10,
+300 s, ~2200 stars each, every tenth with a defect) into --dir once, then times,
+each after evicting the frames from the page cache:
+  read  - merely reading every file (one reader, 8 MiB blocks): the floor;
+  ours  - `stx analyze DIR` (reader thread + parallel analysis; table to /dev/null);
+  SEP   - a multiprocessing.Pool over both cores, per frame: astropy read, numpy
+          mean/median/std/min/max, sep.Background, sep.extract (3 x globalrms,
+          minarea 5, as bench.py), sep.flux_radius(0.5) (half-light radius, the
+          HFR's peer), median a/b (elongation) and the saturated-star count.
+Prints frames/s for each and ours against the targets: >= 8x SEP's throughput,
+within 2x of the read time. The machine is shared: the load average is printed,
+and the CPU seconds per frame of both sides (what the cores would give if idle).
+
+Usage: python3 scripts/analysis/batch_bench.py [--frames 100] [--dir /tmp/stx-batch-bench]
+Needs: pip install sep astropy numpy; cargo; root for /proc/sys/vm/drop_caches
+(else the files are evicted one by one with posix_fadvise(DONTNEED)).
+"""
+
+import argparse
+import glob
+import multiprocessing
+import os
+import resource
+import subprocess
+import time
+
+import numpy as np
+
+import common
+
+STX = os.path.join(common.TARGET, "release", "stx")
+RENDER = os.path.join(common.TARGET, "release", "examples", "render_night")
+# As bench.py: SExtractor's defaults but a 3-sigma threshold (SEP would otherwise
+# spend its time on thousands of noise detections).
+SEP_THRESH = 3.0
+SATURATION = 65535.0
+
+
+def build():
+    subprocess.run(
+        ["cargo", "build", "--release", "-q", "-p", "stx", "--bin", "stx", "--example", "render_night"],
+        cwd=common.REPO,
+        check=True,
+    )
+
+
+def frames_in(directory):
+    return sorted(glob.glob(os.path.join(directory, "*.fits")))
+
+
+def render(directory, n):
+    files = frames_in(directory)
+    if len(files) != n:
+        for f in files:
+            os.remove(f)
+        subprocess.run([RENDER, directory, str(n)], check=True)
+        files = frames_in(directory)
+    return files
+
+
+def evict(files):
+    """Drops the files from the page cache: all caches if we may, else file by file."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return "drop_caches"
+    except OSError:
+        for path in files:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+        return "posix_fadvise(DONTNEED)"
+
+
+def children_cpu():
+    """CPU seconds of the finished children (user + system)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def time_read(files):
+    buf = bytearray(8 << 20)
+    view = memoryview(buf)
+    total = 0
+    start = time.perf_counter()
+    for path in files:
+        with open(path, "rb", buffering=0) as f:
+            while True:
+                n = f.readinto(view)
+                if not n:
+                    break
+                total += n
+    return time.perf_counter() - start, total
+
+
+def time_ours(directory):
+    """Wall and CPU seconds of `stx analyze`, and its summary line."""
+    cpu0, start = children_cpu(), time.perf_counter()
+    res = subprocess.run([STX, "analyze", directory], stdout=subprocess.PIPE, text=True, check=True)
+    wall, cpu = time.perf_counter() - start, children_cpu() - cpu0
+    summary = [line for line in res.stdout.splitlines() if "frames measured" in line]
+    return wall, cpu, summary[0] if summary else "?"
+
+
+def sep_measure(path):
+    """Everything `stx analyze` measures on a frame, the SEP way."""
+    import sep
+
+    sep.set_extract_pixstack(10_000_000)
+    sep.set_sub_object_limit(4096)
+    data = common.read_fits(path)
+    stats = (data.mean(), np.median(data), data.std(), data.min(), data.max())
+    bkg = sep.Background(data)
+    sub = data - bkg
+    objs = sep.extract(sub, SEP_THRESH, err=bkg.globalrms, minarea=5)
+    r50, _ = sep.flux_radius(sub, objs["x"], objs["y"], 6.0 * objs["a"], 0.5, subpix=5)
+    elongation = float(np.median(objs["a"] / np.maximum(objs["b"], 1e-3))) if len(objs) else 0.0
+    saturated = int(np.sum(objs["peak"] + bkg.globalback >= SATURATION))
+    return path, len(objs), float(np.median(r50)) if len(objs) else 0.0, elongation, saturated, stats
+
+
+def time_sep(files, processes):
+    """Wall and CPU seconds of the pool (its workers are children, reaped on exit)."""
+    cpu0, start = children_cpu(), time.perf_counter()
+    with multiprocessing.Pool(processes) as pool:
+        results = list(pool.imap(sep_measure, files, chunksize=1))
+    wall = time.perf_counter() - start
+    return wall, children_cpu() - cpu0, results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=100)
+    ap.add_argument("--dir", default="/tmp/stx-batch-bench")
+    args = ap.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    build()
+    files = render(args.dir, args.frames)
+    n = len(files)
+    cores = os.cpu_count()
+
+    how = evict(files)
+    read_s, total = time_read(files)
+    print("== read only (%d files, %.2f GB, page cache evicted by %s) ==" % (n, total / 1e9, how))
+    print("  read: %.2f s  %.1f frames/s  %.0f MB/s" % (read_s, n / read_s, total / 1e6 / read_s))
+
+    evict(files)
+    load_before = os.getloadavg()[0]
+    ours_s, ours_cpu, summary = time_ours(args.dir)
+    print("== ours: stx analyze %s ==" % args.dir)
+    print("  ours: %.2f s  %.2f frames/s  CPU %.3f s/frame  (%s)" % (ours_s, n / ours_s, ours_cpu / n, summary))
+
+    evict(files)
+    sep_s, sep_cpu, results = time_sep(files, cores)
+    stars = np.median([r[1] for r in results])
+    print("== SEP %s, multiprocessing.Pool(%d) ==" % (__import__("sep").__version__, cores))
+    print("  SEP:  %.2f s  %.2f frames/s  CPU %.3f s/frame  (median %d objects per frame)" % (
+        sep_s, n / sep_s, sep_cpu / n, stars))
+
+    print("== summary (%d frames of 4096x4096, %d cores, load average %.1f before ours, %.1f now) ==" % (
+        n, cores, load_before, os.getloadavg()[0]))
+    print("  frames/s: ours %.2f   SEP %.2f   read %.1f" % (n / ours_s, n / sep_s, n / read_s))
+    print("  ours vs SEP: %.1fx (target >= 8x: %s); in CPU time per frame: %.1fx" % (
+        sep_s / ours_s, "yes" if sep_s / ours_s >= 8 else "NO", sep_cpu / ours_cpu))
+    print("  ours vs read: %.1fx the read time (target <= 2x: %s)" % (
+        ours_s / read_s, "yes" if ours_s / read_s <= 2 else "NO"))
+
+
+if __name__ == "__main__":
+    main()
