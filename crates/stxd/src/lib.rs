@@ -9,6 +9,7 @@
 //! (`stx-analysis`), writes it as FITS and records it (`stx-history`), then announces it
 //! to the [`v2`] API's WebSocket clients.
 
+mod alpaca;
 pub mod backend;
 pub mod connections;
 mod dashboard;

@@ -21,6 +21,12 @@ struct Args {
     /// Address of the v2 (image history) API.
     #[arg(long, default_value = "127.0.0.1:1888")]
     api_listen: SocketAddr,
+    /// Address of the ASCOM Alpaca face (Cameras 0 to 2, FilterWheel 0, management).
+    #[arg(long, default_value = "127.0.0.1:11111")]
+    alpaca_listen: SocketAddr,
+    /// Serve no ASCOM Alpaca face.
+    #[arg(long)]
+    no_alpaca: bool,
     /// Directory for the camera's flash settings, FITS files and history.
     #[arg(long, default_value = "./stxd-data")]
     data_dir: PathBuf,
@@ -114,6 +120,7 @@ async fn run() -> anyhow::Result<()> {
     let config = Config {
         stx_listen: args.stx_listen,
         api_listen: args.api_listen,
+        alpaca_listen: (!args.no_alpaca).then_some(args.alpaca_listen),
         data_dir: args.data_dir,
         model: args.model,
         seed: args.seed,
@@ -132,6 +139,9 @@ async fn run() -> anyhow::Result<()> {
         None => println!("stxd: STX API on http://{}/api/ (simulated {})", server.stx_addr(), config.model),
     }
     println!("stxd: image history on http://{}/v2/api/image-history", server.api_addr());
+    if let Some(addr) = server.alpaca_addr() {
+        println!("stxd: ASCOM Alpaca on http://{addr}/ (setup pages at /setup)");
+    }
     println!("stxd: data in {}", config.data_dir.display());
     shutdown_signal().await;
     println!("stxd: stopping");

@@ -68,6 +68,8 @@ impl Stxd {
                 .arg(stx.to_string())
                 .arg("--api-listen")
                 .arg(api.to_string())
+                .arg("--alpaca-listen")
+                .arg("127.0.0.1:0")
                 .arg("--data-dir")
                 .arg(data)
                 .arg("--time-scale")
