@@ -3,10 +3,12 @@
 # drives Camera 0, Camera 1 and the filter wheel of a release stxd end to end (connect,
 # cooler and setpoint, bin 2 with a subframe, light and dark exposures downloaded as
 # ImageBytes and compared pixel for pixel with the STX API's .bin of the same frame,
-# pulse guides in four directions, a wheel move read as -1 then the slot). Exits
-# non-zero on any failure.
+# pulse guides in four directions, a wheel move read as -1 then the slot); then, in a
+# network namespace with loopback alone, alpyca's discovery finds it. Exits non-zero
+# on any failure.
 #
-# Needs: cargo, curl, python3 with the pinned client (python3 -m pip install -r
+# Needs: cargo, curl, unshare (util-linux, unprivileged user namespaces), ip
+# (iproute2), python3 with the pinned client (python3 -m pip install -r
 # scripts/alpaca/requirements.txt). Run from anywhere: scripts/alpaca_alpyca.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +23,6 @@ if ! python3 scripts/alpaca/check.py "127.0.0.1:$ALPACA_PORT" "$stx" "$api"; the
   tail -n 50 "$work/stxd.log"
   exit 1
 fi
+
+echo "== alpyca discovery, inside a network namespace with loopback alone (unshare -rn)"
+STXD=$(realpath "$STXD") unshare -rn scripts/alpaca/discovery_in_namespace.sh

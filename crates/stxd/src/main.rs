@@ -27,6 +27,13 @@ struct Args {
     /// Serve no ASCOM Alpaca face.
     #[arg(long)]
     no_alpaca: bool,
+    /// The UDP port Alpaca discovery requests are answered on (shared with any other
+    /// Alpaca server on the machine; stxd never broadcasts).
+    #[arg(long, default_value_t = 32227)]
+    alpaca_discovery_port: u16,
+    /// Answer no Alpaca discovery requests.
+    #[arg(long)]
+    no_alpaca_discovery: bool,
     /// Directory for the camera's flash settings, FITS files and history.
     #[arg(long, default_value = "./stxd-data")]
     data_dir: PathBuf,
@@ -121,6 +128,7 @@ async fn run() -> anyhow::Result<()> {
         stx_listen: args.stx_listen,
         api_listen: args.api_listen,
         alpaca_listen: (!args.no_alpaca).then_some(args.alpaca_listen),
+        alpaca_discovery_port: (!args.no_alpaca_discovery).then_some(args.alpaca_discovery_port),
         data_dir: args.data_dir,
         model: args.model,
         seed: args.seed,
@@ -141,6 +149,9 @@ async fn run() -> anyhow::Result<()> {
     println!("stxd: image history on http://{}/v2/api/image-history", server.api_addr());
     if let Some(addr) = server.alpaca_addr() {
         println!("stxd: ASCOM Alpaca on http://{addr}/ (setup pages at /setup)");
+    }
+    if let Some(addr) = server.alpaca_discovery_addr() {
+        println!("stxd: Alpaca discovery answered on UDP port {}", addr.port());
     }
     println!("stxd: data in {}", config.data_dir.display());
     shutdown_signal().await;

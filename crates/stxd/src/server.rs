@@ -34,6 +34,9 @@ pub struct Config {
     pub api_listen: SocketAddr,
     /// Address of the ASCOM Alpaca face; `None` serves none.
     pub alpaca_listen: Option<SocketAddr>,
+    /// The UDP port Alpaca discovery is answered on (shared with other Alpaca servers;
+    /// 0 for any); `None` answers none. Only with the Alpaca face.
+    pub alpaca_discovery_port: Option<u16>,
     /// Where the camera's flash settings, FITS files and history live.
     pub data_dir: PathBuf,
     /// A built-in model name or the path of a preset file.
@@ -62,6 +65,7 @@ impl Default for Config {
             stx_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             api_listen: SocketAddr::from(([127, 0, 0, 1], 1888)),
             alpaca_listen: Some(SocketAddr::from(([127, 0, 0, 1], 11111))),
+            alpaca_discovery_port: Some(32227),
             data_dir: PathBuf::from("./stxd-data"),
             model: "stx-16803".to_owned(),
             seed: DEFAULT_SEED,
@@ -143,6 +147,7 @@ pub struct Stxd {
     stx_addr: SocketAddr,
     api_addr: SocketAddr,
     alpaca_addr: Option<SocketAddr>,
+    discovery_addr: Option<SocketAddr>,
     backend: Arc<Backend>,
     history: Arc<History>,
     pipeline: Arc<Pipeline>,
@@ -214,6 +219,17 @@ impl Stxd {
             None => None,
         };
         let alpaca_addr = alpaca.as_ref().map(|(_, addr, _)| *addr);
+        let discovery = match (alpaca_addr, config.alpaca_discovery_port) {
+            (Some(alpaca), Some(port)) => {
+                let asked = SocketAddr::from(([0, 0, 0, 0], port));
+                let bound = crate::alpaca::Discovery::bind(port, alpaca)
+                    .and_then(|d| d.local_addr().map(|addr| (d, addr)))
+                    .map_err(|source| StartError::Bind { addr: asked, source })?;
+                Some(bound)
+            }
+            _ => None,
+        };
+        let discovery_addr = discovery.as_ref().map(|(_, addr)| *addr);
         let (stop_fronts, fronts_stop) = watch::channel(false);
         let (stop_pipeline, pipeline_stop) = watch::channel(false);
         let v2 = V2State {
@@ -242,13 +258,23 @@ impl Stxd {
             tokio::spawn(crate::v2::serve(api_listener, v2, limits, hosts.clone(), fronts_stop.clone())),
         ];
         if let Some((listener, _, state)) = alpaca {
-            fronts.push(tokio::spawn(crate::alpaca::serve(listener, state, limits, hosts, fronts_stop)));
+            fronts.push(tokio::spawn(crate::alpaca::serve(
+                listener,
+                state,
+                limits,
+                hosts,
+                fronts_stop.clone(),
+            )));
+        }
+        if let Some((discovery, _)) = discovery {
+            fronts.push(tokio::spawn(discovery.serve(fronts_stop)));
         }
         let pipeline_task = tokio::spawn(pipeline.clone().run(pipeline_stop));
         Ok(Stxd {
             stx_addr,
             api_addr,
             alpaca_addr,
+            discovery_addr,
             backend,
             history,
             pipeline,
@@ -273,6 +299,11 @@ impl Stxd {
     /// Where the ASCOM Alpaca face listens, if it is served.
     pub fn alpaca_addr(&self) -> Option<SocketAddr> {
         self.alpaca_addr
+    }
+
+    /// Where Alpaca discovery is answered, if it is.
+    pub fn alpaca_discovery_addr(&self) -> Option<SocketAddr> {
+        self.discovery_addr
     }
 
     /// The camera and its controls.

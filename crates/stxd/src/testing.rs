@@ -49,6 +49,8 @@ impl TestStxd {
             stx_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             api_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             alpaca_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            // Tests that share the machine must not answer each other's discovery.
+            alpaca_discovery_port: None,
             data_dir: dir.path().to_owned(),
             model: "stx-16803".to_owned(),
             seed: 7,

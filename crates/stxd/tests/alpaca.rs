@@ -458,3 +458,26 @@ fn management_lists_the_devices_with_ids_kept_across_restarts() {
     again.connect(WHEEL);
     assert_eq!(again.value(WHEEL, "focusoffsets"), json!([10, -5, 0, 0, 0, 0, 0, 7]));
 }
+
+#[test]
+fn discovery_answers_with_the_alpaca_port_and_shares_its_own() {
+    let server = TestServer::try_start(tempfile::tempdir().unwrap(), |c| c.alpaca_discovery_port = Some(0))
+        .unwrap_or_else(|(e, _)| panic!("stxd starts: {e}"));
+    let port = server.stxd().alpaca_discovery_addr().expect("discovery is answered").port();
+    let alpaca_port = server.stxd().alpaca_addr().unwrap().port();
+    let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    // Not a discovery request: no answer, so the first answer read is the request's.
+    client.send_to(b"alpacadiscovery2", ("127.0.0.1", port)).unwrap();
+    client.send_to(b"alpacadiscovery1", ("127.0.0.1", port)).unwrap();
+    let mut buf = [0; 128];
+    let (n, from) = client.recv_from(&mut buf).unwrap();
+    let answer: Value = serde_json::from_slice(&buf[..n]).unwrap();
+    assert_eq!((answer, from.port()), (json!({ "AlpacaPort": alpaca_port }), port));
+    // Another Alpaca server can share the port.
+    use rustix::net::{AddressFamily, SocketType, sockopt};
+    let other = rustix::net::socket(AddressFamily::INET, SocketType::DGRAM, None).unwrap();
+    sockopt::set_socket_reuseaddr(&other, true).unwrap();
+    sockopt::set_socket_reuseport(&other, true).unwrap();
+    rustix::net::bind(&other, &std::net::SocketAddrV4::new(std::net::Ipv4Addr::UNSPECIFIED, port)).unwrap();
+}

@@ -70,6 +70,7 @@ impl Stxd {
                 .arg(api.to_string())
                 .arg("--alpaca-listen")
                 .arg("127.0.0.1:0")
+                .arg("--no-alpaca-discovery")
                 .arg("--data-dir")
                 .arg(data)
                 .arg("--time-scale")

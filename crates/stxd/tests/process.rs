@@ -36,6 +36,7 @@ fn prints_where_it_listens_takes_fault_flags_and_stops_on_sigterm() {
     assert!(first.ends_with("(simulated stx-16803)"), "{first}");
     assert!(lines.next().unwrap().unwrap().starts_with("stxd: image history on http://127.0.0.1:"));
     assert!(lines.next().unwrap().unwrap().starts_with("stxd: ASCOM Alpaca on http://127.0.0.1:"));
+    assert!(lines.next().unwrap().unwrap().starts_with("stxd: Alpaca discovery answered on UDP port "));
     assert!(lines.next().unwrap().unwrap().starts_with("stxd: data in "));
 
     let reply = common::get(addr, "/api/ChangeFilter.cgi?NewPosition=1").unwrap().text();

@@ -6,12 +6,13 @@
 //! One request: [`params`] reads the query or form (case rules), [`device`] finds the
 //! member and runs it on the blocking pool ([`camera`], [`filter_wheel`]), [`reply`]
 //! writes the envelope, [`image`] the image forms. [`management`] and [`setup`] answer
-//! the rest; [`store`] keeps the UniqueIDs and focus offsets.
+//! the rest, [`discovery`] the UDP discovery requests; [`store`] keeps the UniqueIDs and focus offsets.
 //!
 //! [`Camera`]: stx_camera::Camera
 
 mod camera;
 mod device;
+mod discovery;
 mod filter_wheel;
 mod image;
 mod management;
@@ -40,6 +41,8 @@ use filter_wheel::FilterWheelDevice;
 use params::{Params, Verb};
 use reply::{Transactions, bad_request};
 use store::AlpacaStore;
+
+pub(crate) use discovery::Discovery;
 
 /// The kinds of device served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
