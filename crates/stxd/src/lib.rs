@@ -24,6 +24,8 @@ mod recovery;
 pub mod server;
 mod sim_control;
 mod stx_http;
+#[cfg(test)]
+mod test_frame;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod v2;

@@ -27,7 +27,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
@@ -211,42 +210,20 @@ pub(crate) async fn serve(
     hosts: Arc<crate::host_check::AllowedHosts>,
     shutdown: watch::Receiver<bool>,
 ) {
-    let router = router(state).layer(middleware::from_fn(move |request: Request, next: Next| {
-        let allowed = hosts.allows(request.headers().get(header::HOST));
-        async move {
-            if allowed {
-                next.run(request).await
-            } else {
-                (
-                    StatusCode::FORBIDDEN,
-                    "Host not allowed: start stxd with --allowed-host NAME to reach it by that name",
-                )
-                    .into_response()
-            }
-        }
-    }));
-    let stop = shutdown.clone();
+    let router = crate::host_check::guard(router(state), hosts, || {
+        (
+            StatusCode::FORBIDDEN,
+            "Host not allowed: start stxd with --allowed-host NAME to reach it by that name",
+        )
+            .into_response()
+    });
     /// A request hyper would not read gets a 400 with its reason, as Alpaca's are.
     fn error_reply(error: crate::hyper_errors::HyperError) -> Bytes {
-        let text = match error {
-            crate::hyper_errors::HyperError::TooLong => "Request too long",
-            crate::hyper_errors::HyperError::Malformed => "Malformed request",
-        };
+        let text = error.reason();
         Bytes::from(format!(
             "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
             text.len()
         ))
     }
-    crate::connections::accept_loop("Alpaca", listener, limits, shutdown, move |stream, peer| {
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(limits.timeouts.head)
-            .serve_connection(
-                hyper_util::rt::TokioIo::new(crate::hyper_errors::OwnErrorReplies::new(stream, error_reply)),
-                service,
-            );
-        crate::connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
-    })
-    .await;
+    crate::connections::serve_router("Alpaca", listener, router, limits, shutdown, error_reply).await;
 }
