@@ -481,3 +481,43 @@ fn discovery_answers_with_the_alpaca_port_and_shares_its_own() {
     sockopt::set_socket_reuseport(&other, true).unwrap();
     rustix::net::bind(&other, &std::net::SocketAddrV4::new(std::net::Ipv4Addr::UNSPECIFIED, port)).unwrap();
 }
+
+#[test]
+fn a_real_camera_behind_the_proxy_serves_alpaca_the_same() {
+    // The "real" camera: a simulated stxd on its own manual clock, fronted by a proxy
+    // whose Alpaca face is driven here.
+    let camera = TestServer::start();
+    let proxy = Alpaca { server: TestServer::start_proxy(&camera.harness.stx_url()) };
+    proxy.connect(CAMERA);
+    for (key, value) in [("BinX", 2), ("BinY", 2), ("NumX", 40), ("NumY", 24)] {
+        proxy.ok(CAMERA, &key.to_ascii_lowercase(), &format!("{key}={value}"));
+    }
+    proxy.ok(CAMERA, "startexposure", "Duration=1&Light=true");
+    camera.advance(1.0);
+    camera.advance_until("ImagerState.cgi", "0\r\n", 60.0);
+    assert_eq!(proxy.value(CAMERA, "imageready"), json!(true));
+    let (width, height, pixels) = image_bytes(&proxy, CAMERA);
+    assert_eq!((width, height), (40, 24));
+    let rows: Vec<u16> = camera
+        .get("/api/ImagerData.bin")
+        .body()
+        .chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let transposed: Vec<u16> =
+        (0..40).flat_map(|x| (0..24).map(move |y| (x, y))).map(|(x, y)| rows[y * 40 + x]).collect();
+    assert_eq!(pixels, transposed);
+}
+
+#[test]
+fn a_rebound_host_is_refused_and_unreadable_requests_get_a_text_400() {
+    let a = Alpaca::start();
+    let addr = a.server.stxd().alpaca_addr().unwrap();
+    let evil = exchange(
+        addr,
+        b"GET /api/v1/camera/0/name HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(evil.unwrap().status(), 403);
+    let garbage = exchange(addr, b"\x01\x02 nonsense\r\n\r\n").unwrap();
+    assert_eq!((garbage.status(), garbage.text()), (400, "Malformed request".to_owned()));
+}
