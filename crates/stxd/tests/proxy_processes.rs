@@ -21,6 +21,7 @@ fn stxd(data: &Path, stx: SocketAddr, args: &[&str]) -> Child {
             "127.0.0.1:0",
             "--alpaca-listen",
             "127.0.0.1:0",
+            "--no-alpaca-discovery",
             "--data-dir",
         ])
         .arg(data)
