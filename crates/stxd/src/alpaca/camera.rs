@@ -51,7 +51,7 @@ struct LastExposure {
     start: DateTime<Utc>,
 }
 
-/// A camera property: the getters, and the setters of those that can be set.
+/// A camera property a client reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(missing_docs)] // Each variant is the ICameraV4 property of the same name.
 pub(crate) enum Property {
@@ -98,13 +98,45 @@ pub(crate) enum Property {
     StartY,
 }
 
+/// A camera property that can be set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // Each variant is the ICameraV4 property of the same name.
+pub(crate) enum Setting {
+    BinX,
+    BinY,
+    CoolerOn,
+    NumX,
+    NumY,
+    ReadoutMode,
+    SetCcdTemperature,
+    StartX,
+    StartY,
+}
+
+impl Setting {
+    /// The form key that carries the new value.
+    fn key(self) -> &'static str {
+        match self {
+            Setting::BinX => "BinX",
+            Setting::BinY => "BinY",
+            Setting::CoolerOn => "CoolerOn",
+            Setting::NumX => "NumX",
+            Setting::NumY => "NumY",
+            Setting::ReadoutMode => "ReadoutMode",
+            Setting::SetCcdTemperature => "SetCCDTemperature",
+            Setting::StartX => "StartX",
+            Setting::StartY => "StartY",
+        }
+    }
+}
+
 /// A camera member.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Member {
     /// Reads a property.
     Get(Property),
     /// Sets a property.
-    Set(Property),
+    Set(Setting),
     /// `PUT startexposure`.
     StartExposure,
     /// `PUT abortexposure`.
@@ -162,17 +194,17 @@ const GETTERS: [(&str, Property); 42] = [
     ("starty", Property::StartY),
 ];
 
-/// The setters, by lower-case name, with the form key of their value.
-const SETTERS: [(&str, Property, &str); 9] = [
-    ("binx", Property::BinX, "BinX"),
-    ("biny", Property::BinY, "BinY"),
-    ("cooleron", Property::CoolerOn, "CoolerOn"),
-    ("numx", Property::NumX, "NumX"),
-    ("numy", Property::NumY, "NumY"),
-    ("readoutmode", Property::ReadoutMode, "ReadoutMode"),
-    ("setccdtemperature", Property::SetCcdTemperature, "SetCCDTemperature"),
-    ("startx", Property::StartX, "StartX"),
-    ("starty", Property::StartY, "StartY"),
+/// The setters, by lower-case name.
+const SETTERS: [(&str, Setting); 9] = [
+    ("binx", Setting::BinX),
+    ("biny", Setting::BinY),
+    ("cooleron", Setting::CoolerOn),
+    ("numx", Setting::NumX),
+    ("numy", Setting::NumY),
+    ("readoutmode", Setting::ReadoutMode),
+    ("setccdtemperature", Setting::SetCcdTemperature),
+    ("startx", Setting::StartX),
+    ("starty", Setting::StartY),
 ];
 
 /// Members a CCD does not have, by verb and lower-case name, with their ASCOM name.
@@ -288,39 +320,40 @@ impl CameraDevice {
         }
     }
 
-    fn set(&self, property: Property, key: &'static str, params: &Params) -> Result<(), Failure> {
-        match property {
-            Property::BinX | Property::BinY => {
+    fn set(&self, setting: Setting, params: &Params) -> Result<(), Failure> {
+        let key = setting.key();
+        match setting {
+            Setting::BinX | Setting::BinY => {
                 let bin = params.int(key)?;
                 let sensor = self.sensor()?;
-                let max = if property == Property::BinX { sensor.max_bin_x } else { sensor.max_bin_y };
+                let max = if setting == Setting::BinX { sensor.max_bin_x } else { sensor.max_bin_y };
                 let bin = u16::try_from(bin).ok().filter(|b| (1..=max).contains(b)).ok_or_else(|| {
                     AlpacaError::InvalidValue(format!("{key} {bin} is not within 1 to {max}"))
                 })?;
                 let mut plan = self.plan();
-                match property {
-                    Property::BinX => plan.binning.x = bin,
+                match setting {
+                    Setting::BinX => plan.binning.x = bin,
                     _ => plan.binning.y = bin,
                 }
             }
-            Property::StartX | Property::StartY | Property::NumX | Property::NumY => {
+            Setting::StartX | Setting::StartY | Setting::NumX | Setting::NumY => {
                 let n = params.int(key)?;
                 let n = u32::try_from(n)
                     .map_err(|_| AlpacaError::InvalidValue(format!("{key} {n} is negative or too large")))?;
                 let current = self.num()?;
                 let mut plan = self.plan();
-                match property {
-                    Property::StartX => plan.start.0 = n,
-                    Property::StartY => plan.start.1 = n,
-                    Property::NumX => plan.num = Some((n, current.1)),
+                match setting {
+                    Setting::StartX => plan.start.0 = n,
+                    Setting::StartY => plan.start.1 = n,
+                    Setting::NumX => plan.num = Some((n, current.1)),
                     _ => plan.num = Some((current.0, n)),
                 }
             }
-            Property::CoolerOn => {
+            Setting::CoolerOn => {
                 let on = params.flag(key)?;
                 self.set_camera(SettingKey::CoolerState, f64::from(u8::from(on)), "CoolerOn")?;
             }
-            Property::SetCcdTemperature => {
+            Setting::SetCcdTemperature => {
                 let c = params.real(key)?;
                 if !(SETPOINT_MIN_C..SETPOINT_MAX_C).contains(&c) {
                     return Err(AlpacaError::InvalidValue(format!(
@@ -330,7 +363,7 @@ impl CameraDevice {
                 }
                 self.set_camera(SettingKey::CCDTemperatureSetpoint, c, "SetCCDTemperature")?;
             }
-            Property::ReadoutMode => {
+            Setting::ReadoutMode => {
                 let mode = params.int(key)?;
                 if mode != 0 {
                     return Err(
@@ -338,7 +371,6 @@ impl CameraDevice {
                     );
                 }
             }
-            _ => unreachable!("SETTERS lists only settable properties"),
         }
         Ok(())
     }
@@ -578,7 +610,7 @@ impl Device for CameraDevice {
         };
         let property = match verb {
             Verb::Get => GETTERS.iter().find(|(name, _)| *name == method).map(|(_, p)| Member::Get(*p)),
-            Verb::Put => SETTERS.iter().find(|(name, ..)| *name == method).map(|(_, p, _)| Member::Set(*p)),
+            Verb::Put => SETTERS.iter().find(|(name, _)| *name == method).map(|(_, s)| Member::Set(*s)),
         };
         let unsupported = || {
             UNSUPPORTED
@@ -592,9 +624,8 @@ impl Device for CameraDevice {
     fn run(&self, member: Member, params: &Params) -> Result<Outcome, Failure> {
         match member {
             Member::Get(property) => Ok(self.get(property)?),
-            Member::Set(property) => {
-                let key = SETTERS.iter().find(|(_, p, _)| *p == property).map_or("Value", |(.., key)| key);
-                self.set(property, key, params)?;
+            Member::Set(setting) => {
+                self.set(setting, params)?;
                 Ok(Outcome::Done)
             }
             Member::StartExposure => self.start_exposure(params).map(|()| Outcome::Done),
@@ -659,7 +690,7 @@ mod tests {
     #[test]
     fn every_member_name_is_lower_case_and_known_once_per_verb() {
         let names =
-            GETTERS.iter().map(|(n, _)| (Verb::Get, *n)).chain(SETTERS.iter().map(|(n, ..)| (Verb::Put, *n)));
+            GETTERS.iter().map(|(n, _)| (Verb::Get, *n)).chain(SETTERS.iter().map(|(n, _)| (Verb::Put, *n)));
         for (verb, name) in names.chain(UNSUPPORTED.iter().map(|(v, n, _)| (*v, *n))) {
             assert_eq!(name, name.to_ascii_lowercase());
             assert!(member_of(verb, name).is_some(), "{name}");
