@@ -288,6 +288,8 @@ fn exposures_at_every_binning_give_numx_by_numy_images_equal_to_the_stx_download
         ] {
             a.ok(CAMERA, &key.to_ascii_lowercase(), &format!("{key}={value}"));
         }
+        // Another client's settings in between do not change the device's.
+        a.server.ok("ImagerSetSettings.cgi?BinX=1&BinY=1&StartX=0&NumX=10");
         a.expose(CAMERA, 1.0, true);
         // As the pipeline does on its own: the camera holds at most four frames untaken.
         a.server.drain();
@@ -523,4 +525,21 @@ fn a_rebound_host_is_refused_and_unreadable_requests_get_a_text_400() {
     assert_eq!(evil.unwrap().status(), 403);
     let garbage = exchange(addr, b"\x01\x02 nonsense\r\n\r\n").unwrap();
     assert_eq!((garbage.status(), garbage.text()), (400, "Malformed request".to_owned()));
+}
+
+#[test]
+fn an_exposure_under_way_can_be_aborted() {
+    let a = Alpaca::start();
+    a.connect(CAMERA);
+    a.ok(CAMERA, "numx", "NumX=32");
+    a.ok(CAMERA, "numy", "NumY=32");
+    a.ok(CAMERA, "startexposure", "Duration=60&Light=true");
+    a.server.advance(10.0);
+    assert_eq!(a.value(CAMERA, "camerastate"), json!(2));
+    let percent = a.value(CAMERA, "percentcompleted").as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&percent), "{percent}");
+    a.ok(CAMERA, "abortexposure", "");
+    assert_eq!(a.value(CAMERA, "camerastate"), json!(0));
+    assert_eq!(a.value(CAMERA, "imageready"), json!(false));
+    assert_eq!(a.server.drain(), 0);
 }
