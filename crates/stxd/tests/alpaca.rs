@@ -543,3 +543,90 @@ fn an_exposure_under_way_can_be_aborted() {
     assert_eq!(a.value(CAMERA, "imageready"), json!(false));
     assert_eq!(a.server.drain(), 0);
 }
+
+/// Members, keys and values thrown at the face in any mix: every reply is the JSON
+/// envelope (HTTP 200) or a text 400, never a panic or a hang.
+mod arbitrary_calls {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const MEMBERS: &[&str] = &[
+        "binx",
+        "numx",
+        "startx",
+        "setccdtemperature",
+        "cooleron",
+        "startexposure",
+        "abortexposure",
+        "pulseguide",
+        "imagearray",
+        "readoutmode",
+        "position",
+        "connected",
+        "devicestate",
+        "gain",
+        "nosuch",
+    ];
+    const KEYS: &[&str] = &[
+        "BinX",
+        "NumX",
+        "StartX",
+        "SetCCDTemperature",
+        "CoolerOn",
+        "Duration",
+        "Light",
+        "Direction",
+        "Position",
+        "Connected",
+        "ClientTransactionID",
+        "binx",
+    ];
+    const VALUES: &[&str] = &[
+        "0",
+        "1",
+        "-1",
+        "2",
+        "99.99",
+        "1e308",
+        "-1e308",
+        "NaN",
+        "inf",
+        "True",
+        "false",
+        "",
+        "%FF",
+        "4294967296",
+        "655351",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn every_reply_is_the_envelope_or_a_text_400(
+            device in prop::sample::select(vec![CAMERA, "camera/1", "camera/2", WHEEL]),
+            member in prop::sample::select(MEMBERS.to_vec()),
+            put in any::<bool>(),
+            pairs in prop::collection::vec((prop::sample::select(KEYS.to_vec()), prop::sample::select(VALUES.to_vec())), 0..4),
+        ) {
+            thread_local! { static FACE: Alpaca = { let a = Alpaca::start(); for d in [CAMERA, "camera/1", "camera/2", WHEEL] { a.connect(d); } a }; }
+            let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let body = body.join("&");
+            FACE.with(|a| {
+                let reply = if put {
+                    a.request("PUT", &format!("/api/v1/{device}/{member}"), &body, None)
+                } else {
+                    a.request("GET", &format!("/api/v1/{device}/{member}?{body}"), "", None)
+                };
+                match reply.status() {
+                    200 => {
+                        let json: Value = serde_json::from_slice(reply.body()).expect("the envelope");
+                        assert!(json["ErrorNumber"].is_u64() && json["ServerTransactionID"].as_u64() >= Some(1), "{json}");
+                    }
+                    400 => assert!(!reply.text().is_empty()),
+                    other => panic!("{other} for {put} {device}/{member} {body}"),
+                }
+            });
+        }
+    }
+}
