@@ -220,12 +220,18 @@ impl Stxd {
         };
         let alpaca_addr = alpaca.as_ref().map(|(_, addr, _)| *addr);
         let discovery = match (alpaca_addr, config.alpaca_discovery_port) {
+            // Discovery is a convenience: clients given the address work without it, so a
+            // port another program holds unshared is no reason not to start.
             (Some(alpaca), Some(port)) => {
-                let asked = SocketAddr::from(([0, 0, 0, 0], port));
-                let bound = crate::alpaca::Discovery::bind(port, alpaca)
-                    .and_then(|d| d.local_addr().map(|addr| (d, addr)))
-                    .map_err(|source| StartError::Bind { addr: asked, source })?;
-                Some(bound)
+                match crate::alpaca::Discovery::bind(port, alpaca)
+                    .and_then(|d| d.local_addr().map(|a| (d, a)))
+                {
+                    Ok(bound) => Some(bound),
+                    Err(e) => {
+                        tracing::warn!("Alpaca discovery not answered: cannot bind UDP port {port}: {e}");
+                        None
+                    }
+                }
             }
             _ => None,
         };

@@ -544,6 +544,17 @@ fn an_exposure_under_way_can_be_aborted() {
     assert_eq!(a.server.drain(), 0);
 }
 
+#[test]
+fn a_discovery_port_held_unshared_leaves_stxd_serving_without_discovery() {
+    let holder = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let server =
+        TestServer::try_start(tempfile::tempdir().unwrap(), |c| c.alpaca_discovery_port = Some(port))
+            .unwrap_or_else(|(e, _)| panic!("stxd starts: {e}"));
+    assert_eq!(server.stxd().alpaca_discovery_addr(), None);
+    assert!(server.stxd().alpaca_addr().is_some());
+}
+
 /// Members, keys and values thrown at the face in any mix: every reply is the JSON
 /// envelope (HTTP 200) or a text 400, never a panic or a hang.
 mod arbitrary_calls {
