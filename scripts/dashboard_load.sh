@@ -19,7 +19,7 @@ target="${CARGO_TARGET_DIR:-target}"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 api_port=$(free_port)
-"$target/release/stxd" --stx-listen "127.0.0.1:$port" --api-listen "127.0.0.1:$api_port" --data-dir "$dir" \
+"$target/release/stxd" --stx-listen "127.0.0.1:$port" --api-listen "127.0.0.1:$api_port" --alpaca-listen 127.0.0.1:0 --data-dir "$dir" \
   >/tmp/stxd-dashboard-load.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT

@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # 100 simulated seconds per real second: the 10 s exposure takes 0.1 s.
-"$STXD" --stx-listen "127.0.0.1:$PORT" --api-listen "127.0.0.1:$API_PORT" --data-dir "$work/data" --time-scale 100 >"$work/stxd.log" 2>&1 &
+"$STXD" --stx-listen "127.0.0.1:$PORT" --api-listen "127.0.0.1:$API_PORT" --alpaca-listen 127.0.0.1:0 --data-dir "$work/data" --time-scale 100 >"$work/stxd.log" 2>&1 &
 pid=$!
 base="http://127.0.0.1:$PORT/api"
 for _ in $(seq 100); do curl -s --http1.0 "$base/Description.cgi" >/dev/null && break; sleep 0.1; done

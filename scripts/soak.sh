@@ -28,7 +28,7 @@ def free_port():
 
 def start(data, scale, stx, api, extra=()):
     log = open(os.path.join(os.path.dirname(data), f"stxd-{stx}.log"), "w")
-    return subprocess.Popen([STXD, "--stx-listen", f"127.0.0.1:{stx}", "--api-listen", f"127.0.0.1:{api}",
+    return subprocess.Popen([STXD, "--stx-listen", f"127.0.0.1:{stx}", "--api-listen", f"127.0.0.1:{api}", "--alpaca-listen", "127.0.0.1:0",
                              "--data-dir", data, "--time-scale", str(scale), "--client-timeout", str(TIMEOUT),
                              *extra], stdout=log, stderr=subprocess.STDOUT)
 
@@ -184,7 +184,7 @@ report("fast frames", pid, f"{finished} frames finished, {recorded} recorded (ti
 
 # second instance
 files = sorted(os.listdir(os.path.join(data, "images")))
-second = subprocess.run([STXD, "--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--data-dir", data],
+second = subprocess.run([STXD, "--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--alpaca-listen", "127.0.0.1:0", "--data-dir", data],
                         capture_output=True, text=True, timeout=60)
 reason = [l for l in second.stderr.splitlines() if "in use" in l]
 same = sorted(os.listdir(os.path.join(data, "images"))) == files

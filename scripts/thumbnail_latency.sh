@@ -16,7 +16,7 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # 1000 simulated seconds per real second: the 1 s exposure and its readout are quick.
-"$STXD" --stx-listen "127.0.0.1:$PORT" --api-listen "127.0.0.1:$API_PORT" --data-dir "$work/data" \
+"$STXD" --stx-listen "127.0.0.1:$PORT" --api-listen "127.0.0.1:$API_PORT" --alpaca-listen 127.0.0.1:0 --data-dir "$work/data" \
   --time-scale 1000 >"$work/stxd.log" 2>&1 &
 pid=$!
 stx="http://127.0.0.1:$PORT/api"

@@ -4,30 +4,12 @@
 # (the newest).
 #
 # Before sourcing: `set -euo pipefail`, and STXD (the binary) if already built.
-# After: $work (a temp dir removed on exit), $pid, $stx (STX API base URL), $api (v2
-# API base URL), and the helpers `call` (one STX call) and `images` (records held).
-
-if [ -z "${STXD:-}" ]; then
-  cargo build --release --bin stxd
-  STXD=${CARGO_TARGET_DIR:-target}/release/stxd
-fi
-
-work=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; rm -rf "$work"' EXIT
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-API_PORT=$(free_port)
+# After: what lib/start_stxd.sh sets, and the helpers `call` (one STX call) and `images` (records held).
 
 # 1000 simulated seconds per real second: exposures and readouts take milliseconds, and
 # long captures asked for by a client end within the run.
-"$STXD" --stx-listen "127.0.0.1:$PORT" --api-listen "127.0.0.1:$API_PORT" --data-dir "$work/data" \
-  --time-scale 1000 >"$work/stxd.log" 2>&1 &
-pid=$!
-stx="http://127.0.0.1:$PORT/api"
-api="http://127.0.0.1:$API_PORT/v2/api"
-for _ in $(seq 100); do curl -sf "$api/version" >/dev/null && break; sleep 0.1; done
+TIME_SCALE=1000
+. "$(dirname "${BASH_SOURCE[0]}")/start_stxd.sh"
 
 call() { curl -sS --http1.0 --fail-with-body "$stx/$1"; }
 images() { curl -sS "$api/image-history?count=true" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Response"])'; }

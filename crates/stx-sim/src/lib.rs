@@ -3,6 +3,7 @@
 //! the physical renderer (`render`).
 
 mod clock;
+pub mod durable;
 pub mod preset;
 pub mod render;
 pub mod sim;

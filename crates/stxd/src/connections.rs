@@ -134,6 +134,33 @@ pub(crate) async fn accept_loop<F, Fut>(
     }
 }
 
+/// Serves `router` on `listener` through [`accept_loop`] (HTTP/1.1, the head deadline,
+/// upgrades allowed), hyper's own error answers replaced by `error_reply` (see
+/// [`hyper_errors`](crate::hyper_errors)): the v2 and Alpaca ports.
+pub(crate) async fn serve_router(
+    port: &'static str,
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    shutdown: watch::Receiver<bool>,
+    error_reply: fn(crate::hyper_errors::HyperError) -> bytes::Bytes,
+) {
+    let stop = shutdown.clone();
+    accept_loop(port, listener, limits, shutdown, move |stream, peer| {
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.timeouts.head)
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(crate::hyper_errors::OwnErrorReplies::new(stream, error_reply)),
+                service,
+            )
+            .with_upgrades();
+        drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
+    })
+    .await;
+}
+
 /// Drives one hyper connection; on `shutdown` asks it to finish the request under way
 /// and close (`graceful` is the connection type's `graceful_shutdown`).
 pub(crate) async fn drive<C, E>(

@@ -139,28 +139,10 @@ fn fits_download(
 
 #[cfg(test)]
 mod tests {
-    use stx_camera::FrameMeta;
-    use stx_protocol::{Binning, FrameType, ObsDateTime};
-
     use super::*;
 
     fn frame() -> Arc<Frame> {
-        let meta = FrameMeta {
-            ccd: Ccd::Imager,
-            frame_type: FrameType::Dark,
-            duration: std::time::Duration::from_secs(1),
-            date_obs: ObsDateTime::SPEC_DEFAULT,
-            binning: Binning::ONE,
-            origin: stx_camera::PixelPoint::default(),
-            pixel_size: stx_camera::PixelSize { x_um: 9.0, y_um: 9.0 },
-            ccd_temp_c: -20.0,
-            setpoint_c: None,
-            electrons_per_adu: 1.0,
-            filter: None,
-            instrument: "SBIG STX-16803".into(),
-            fits: FitsSettings::default(),
-        };
-        Arc::new(Frame::new(4, 2, vec![7; 8], meta).unwrap())
+        crate::test_frame::frame(4, 2, vec![7; 8])
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! from a browser and is answered.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use hyper::header::HeaderValue;
 
@@ -32,6 +33,21 @@ impl AllowedHosts {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         name.parse::<IpAddr>().is_ok() || name == "localhost" || self.names.contains(&name)
     }
+}
+
+/// `router` answering only the requests whose `Host` `hosts` allows; the others get
+/// `refused()` (each port's own form of the refusal).
+pub(crate) fn guard(
+    router: axum::Router,
+    hosts: Arc<AllowedHosts>,
+    refused: fn() -> axum::response::Response,
+) -> axum::Router {
+    router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let allowed = hosts.allows(request.headers().get(hyper::header::HOST));
+            async move { if allowed { next.run(request).await } else { refused() } }
+        },
+    ))
 }
 
 /// The name or address of a `Host` value, without its port: `name`, `name:port`,

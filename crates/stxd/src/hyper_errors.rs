@@ -21,6 +21,16 @@ pub(crate) enum HyperError {
     Malformed,
 }
 
+impl HyperError {
+    /// Why the request was refused, as each port's reply says it.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            HyperError::TooLong => "Request too long",
+            HyperError::Malformed => "Malformed request",
+        }
+    }
+}
+
 /// A stream whose writes of hyper's own error answers go out as `reply(error)`.
 pub(crate) struct OwnErrorReplies<S> {
     inner: S,

@@ -9,6 +9,7 @@
 //! (`stx-analysis`), writes it as FITS and records it (`stx-history`), then announces it
 //! to the [`v2`] API's WebSocket clients.
 
+mod alpaca;
 pub mod backend;
 pub mod connections;
 mod dashboard;
@@ -23,6 +24,8 @@ mod recovery;
 pub mod server;
 mod sim_control;
 mod stx_http;
+#[cfg(test)]
+mod test_frame;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod v2;

@@ -21,6 +21,19 @@ struct Args {
     /// Address of the v2 (image history) API.
     #[arg(long, default_value = "127.0.0.1:1888")]
     api_listen: SocketAddr,
+    /// Address of the ASCOM Alpaca face (Cameras 0 to 2, FilterWheel 0, management).
+    #[arg(long, default_value = "127.0.0.1:11111")]
+    alpaca_listen: SocketAddr,
+    /// Serve no ASCOM Alpaca face.
+    #[arg(long)]
+    no_alpaca: bool,
+    /// The UDP port Alpaca discovery requests are answered on (shared with any other
+    /// Alpaca server on the machine; stxd never broadcasts).
+    #[arg(long, default_value_t = 32227)]
+    alpaca_discovery_port: u16,
+    /// Answer no Alpaca discovery requests.
+    #[arg(long)]
+    no_alpaca_discovery: bool,
     /// Directory for the camera's flash settings, FITS files and history.
     #[arg(long, default_value = "./stxd-data")]
     data_dir: PathBuf,
@@ -114,6 +127,8 @@ async fn run() -> anyhow::Result<()> {
     let config = Config {
         stx_listen: args.stx_listen,
         api_listen: args.api_listen,
+        alpaca_listen: (!args.no_alpaca).then_some(args.alpaca_listen),
+        alpaca_discovery_port: (!args.no_alpaca_discovery).then_some(args.alpaca_discovery_port),
         data_dir: args.data_dir,
         model: args.model,
         seed: args.seed,
@@ -132,6 +147,12 @@ async fn run() -> anyhow::Result<()> {
         None => println!("stxd: STX API on http://{}/api/ (simulated {})", server.stx_addr(), config.model),
     }
     println!("stxd: image history on http://{}/v2/api/image-history", server.api_addr());
+    if let Some(addr) = server.alpaca_addr() {
+        println!("stxd: ASCOM Alpaca on http://{addr}/ (setup pages at /setup)");
+    }
+    if let Some(addr) = server.alpaca_discovery_addr() {
+        println!("stxd: Alpaca discovery answered on UDP port {}", addr.port());
+    }
     println!("stxd: data in {}", config.data_dir.display());
     shutdown_signal().await;
     println!("stxd: stopping");

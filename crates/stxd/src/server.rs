@@ -32,6 +32,11 @@ pub struct Config {
     pub stx_listen: SocketAddr,
     /// Address of the v2 (image history) API.
     pub api_listen: SocketAddr,
+    /// Address of the ASCOM Alpaca face; `None` serves none.
+    pub alpaca_listen: Option<SocketAddr>,
+    /// The UDP port Alpaca discovery is answered on (shared with other Alpaca servers;
+    /// 0 for any); `None` answers none. Only with the Alpaca face.
+    pub alpaca_discovery_port: Option<u16>,
     /// Where the camera's flash settings, FITS files and history live.
     pub data_dir: PathBuf,
     /// A built-in model name or the path of a preset file.
@@ -53,12 +58,14 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The `stxd` command's defaults: loopback ports 8080 and 1888, `./stxd-data`,
+    /// The `stxd` command's defaults: loopback ports 8080, 1888 and Alpaca's 11111, `./stxd-data`,
     /// the simulated STX-16803.
     fn default() -> Config {
         Config {
             stx_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             api_listen: SocketAddr::from(([127, 0, 0, 1], 1888)),
+            alpaca_listen: Some(SocketAddr::from(([127, 0, 0, 1], 11111))),
+            alpaca_discovery_port: Some(32227),
             data_dir: PathBuf::from("./stxd-data"),
             model: "stx-16803".to_owned(),
             seed: DEFAULT_SEED,
@@ -120,6 +127,15 @@ pub enum StartError {
         /// What SQLite found.
         source: stx_history::Error,
     },
+    /// The Alpaca face's state file (UniqueIDs, focus offsets) could not be read or
+    /// written.
+    #[error("cannot keep the Alpaca devices' state in {path}: {source}")]
+    AlpacaState {
+        /// The data directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Start-up faults were asked of a real camera.
     #[error("faults can be set on the simulated camera only, not with a real camera")]
     FaultsNeedSimulator,
@@ -130,6 +146,8 @@ pub enum StartError {
 pub struct Stxd {
     stx_addr: SocketAddr,
     api_addr: SocketAddr,
+    alpaca_addr: Option<SocketAddr>,
+    discovery_addr: Option<SocketAddr>,
     backend: Arc<Backend>,
     history: Arc<History>,
     pipeline: Arc<Pipeline>,
@@ -190,6 +208,34 @@ impl Stxd {
         let api_listener = bind(config.api_listen).await?;
         let stx_addr = local_addr(&stx_listener, config.stx_listen)?;
         let api_addr = local_addr(&api_listener, config.api_listen)?;
+        let alpaca = match config.alpaca_listen {
+            Some(addr) => {
+                let state = crate::alpaca::AlpacaState::new(backend.camera.clone(), &config.data_dir)
+                    .map_err(|source| StartError::AlpacaState { path: config.data_dir.clone(), source })?;
+                let listener = bind(addr).await?;
+                let bound = local_addr(&listener, addr)?;
+                Some((listener, bound, state))
+            }
+            None => None,
+        };
+        let alpaca_addr = alpaca.as_ref().map(|(_, addr, _)| *addr);
+        let discovery = match (alpaca_addr, config.alpaca_discovery_port) {
+            // Discovery is a convenience: clients given the address work without it, so a
+            // port another program holds unshared is no reason not to start.
+            (Some(alpaca), Some(port)) => {
+                match crate::alpaca::Discovery::bind(port, alpaca)
+                    .and_then(|d| d.local_addr().map(|a| (d, a)))
+                {
+                    Ok(bound) => Some(bound),
+                    Err(e) => {
+                        tracing::warn!("Alpaca discovery not answered: cannot bind UDP port {port}: {e}");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let discovery_addr = discovery.as_ref().map(|(_, addr)| *addr);
         let (stop_fronts, fronts_stop) = watch::channel(false);
         let (stop_pipeline, pipeline_stop) = watch::channel(false);
         let v2 = V2State {
@@ -207,7 +253,7 @@ impl Stxd {
         };
         tracing::debug!(fd_limit, per_port = limits.cap, "connection limits");
         let hosts = Arc::new(crate::host_check::AllowedHosts::new(&config.allowed_hosts));
-        let fronts = vec![
+        let mut fronts = vec![
             tokio::spawn(crate::stx_http::serve(
                 stx_listener,
                 backend.clone(),
@@ -215,12 +261,26 @@ impl Stxd {
                 hosts.clone(),
                 fronts_stop.clone(),
             )),
-            tokio::spawn(crate::v2::serve(api_listener, v2, limits, hosts, fronts_stop)),
+            tokio::spawn(crate::v2::serve(api_listener, v2, limits, hosts.clone(), fronts_stop.clone())),
         ];
+        if let Some((listener, _, state)) = alpaca {
+            fronts.push(tokio::spawn(crate::alpaca::serve(
+                listener,
+                state,
+                limits,
+                hosts,
+                fronts_stop.clone(),
+            )));
+        }
+        if let Some((discovery, _)) = discovery {
+            fronts.push(tokio::spawn(discovery.serve(fronts_stop)));
+        }
         let pipeline_task = tokio::spawn(pipeline.clone().run(pipeline_stop));
         Ok(Stxd {
             stx_addr,
             api_addr,
+            alpaca_addr,
+            discovery_addr,
             backend,
             history,
             pipeline,
@@ -240,6 +300,16 @@ impl Stxd {
     /// Where the v2 API listens.
     pub fn api_addr(&self) -> SocketAddr {
         self.api_addr
+    }
+
+    /// Where the ASCOM Alpaca face listens, if it is served.
+    pub fn alpaca_addr(&self) -> Option<SocketAddr> {
+        self.alpaca_addr
+    }
+
+    /// Where Alpaca discovery is answered, if it is.
+    pub fn alpaca_discovery_addr(&self) -> Option<SocketAddr> {
+        self.discovery_addr
     }
 
     /// The camera and its controls.

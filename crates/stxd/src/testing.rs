@@ -48,6 +48,9 @@ impl TestStxd {
         let mut config = Config {
             stx_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             api_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            alpaca_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            // Tests that share the machine must not answer each other's discovery.
+            alpaca_discovery_port: None,
             data_dir: dir.path().to_owned(),
             model: "stx-16803".to_owned(),
             seed: 7,
@@ -83,6 +86,11 @@ impl TestStxd {
     /// `http://` and the v2 API's address.
     pub fn api_url(&self) -> String {
         format!("http://{}", self.stxd().api_addr())
+    }
+
+    /// `http://` and the Alpaca face's address.
+    pub fn alpaca_url(&self) -> String {
+        format!("http://{}", self.stxd().alpaca_addr().expect("the Alpaca face is served"))
     }
 
     /// The simulated camera's fault switches.

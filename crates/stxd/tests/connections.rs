@@ -93,7 +93,7 @@ impl Drop for Process {
 /// `stxd` as a process under `sh -c 'ulimit -n N; exec stxd …'`, and its addresses.
 fn spawn_stxd(fd_limit: u32, dir: &std::path::Path, extra: &str) -> (Process, SocketAddr, SocketAddr) {
     let script = format!(
-        "ulimit -n {fd_limit} && exec {} --stx-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 --time-scale 100 --data-dir {} {extra}",
+        "ulimit -n {fd_limit} && exec {} --stx-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 --alpaca-listen 127.0.0.1:0 --no-alpaca-discovery --time-scale 100 --data-dir {} {extra}",
         env!("CARGO_BIN_EXE_stxd"),
         dir.display()
     );

@@ -7,11 +7,25 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
+/// Every port of the stxd under test on a free one (discovery's too, so that tests
+/// running at once do not share it).
+const FREE_PORTS: [&str; 8] = [
+    "--stx-listen",
+    "127.0.0.1:0",
+    "--api-listen",
+    "127.0.0.1:0",
+    "--alpaca-listen",
+    "127.0.0.1:0",
+    "--alpaca-discovery-port",
+    "0",
+];
+
 #[test]
 fn prints_where_it_listens_takes_fault_flags_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_stxd"))
-        .args(["--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--data-dir"])
+        .args(FREE_PORTS)
+        .arg("--data-dir")
         .arg(dir.path())
         .args(["--fault", "filter-wheel=absent", "--fault", "slow=10"])
         .stdout(Stdio::piped())
@@ -27,6 +41,8 @@ fn prints_where_it_listens_takes_fault_flags_and_stops_on_sigterm() {
         .unwrap_or_else(|| panic!("{first}"));
     assert!(first.ends_with("(simulated stx-16803)"), "{first}");
     assert!(lines.next().unwrap().unwrap().starts_with("stxd: image history on http://127.0.0.1:"));
+    assert!(lines.next().unwrap().unwrap().starts_with("stxd: ASCOM Alpaca on http://127.0.0.1:"));
+    assert!(lines.next().unwrap().unwrap().starts_with("stxd: Alpaca discovery answered on UDP port "));
     assert!(lines.next().unwrap().unwrap().starts_with("stxd: data in "));
 
     let reply = common::get(addr, "/api/ChangeFilter.cgi?NewPosition=1").unwrap().text();
@@ -43,7 +59,8 @@ fn bad_flags_are_refused_with_a_reason() {
     let data = dir.path().join("data");
     let stxd = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_stxd"))
-            .args(["--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--data-dir"])
+            .args(FREE_PORTS)
+            .arg("--data-dir")
             .arg(&data)
             .args(args)
             .output()
@@ -77,9 +94,7 @@ fn a_second_stxd_on_the_same_data_directory_stops_before_touching_it() {
     let dir = tempfile::tempdir().unwrap();
     let stxd = || {
         let mut command = Command::new(env!("CARGO_BIN_EXE_stxd"));
-        command
-            .args(["--stx-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path());
+        command.args(FREE_PORTS).arg("--data-dir").arg(dir.path());
         command
     };
     let mut first = stxd().stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();

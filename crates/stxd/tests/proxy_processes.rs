@@ -14,7 +14,16 @@ use common::{free_port, get};
 /// Starts `stxd` with `args` and waits for its first line (it is listening then).
 fn stxd(data: &Path, stx: SocketAddr, args: &[&str]) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stxd"))
-        .args(["--stx-listen", &stx.to_string(), "--api-listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "--stx-listen",
+            &stx.to_string(),
+            "--api-listen",
+            "127.0.0.1:0",
+            "--alpaca-listen",
+            "127.0.0.1:0",
+            "--no-alpaca-discovery",
+            "--data-dir",
+        ])
         .arg(data)
         .args(args)
         .stdout(Stdio::piped())

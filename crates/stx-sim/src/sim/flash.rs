@@ -8,8 +8,8 @@
 //! directory, flushed to disk, renamed over the old one, the directory flushed), so a
 //! crash leaves the old file or the new one, never a mix.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -83,23 +83,8 @@ impl FlashFile {
 impl FlashWriter<'_> {
     /// Replaces the file with `contents`, atomically and durably.
     pub(super) fn save(&self, contents: &FlashContents) -> io::Result<()> {
-        let path = &self.file.path;
-        let dir = path.parent().unwrap_or(Path::new("."));
         let text = toml::to_string(&FileForm::from_contents(contents)).map_err(io::Error::other)?;
-        let temp = dir.join(format!(".{FLASH_FILE_NAME}.{}.tmp", std::process::id()));
-        let written = (|| {
-            let mut file = File::create(&temp)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            fs::rename(&temp, path)
-        })();
-        if written.is_err() {
-            // Best effort: a stray temporary file is harmless, the error is what matters.
-            let _ = fs::remove_file(&temp);
-        }
-        written?;
-        // The rename is durable only once the directory entry is on disk.
-        File::open(dir)?.sync_all()
+        crate::durable::write_atomically(&self.file.path, text.as_bytes())
     }
 }
 

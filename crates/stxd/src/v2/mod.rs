@@ -108,44 +108,21 @@ pub(crate) async fn serve(
     shutdown: watch::Receiver<bool>,
 ) {
     let (state_camera, state_events) = (state.camera.clone(), state.events.clone());
-    let router =
-        crate::preview_limit::layer(router(state)).layer(middleware::from_fn(
-            move |request: axum::extract::Request, next: Next| {
-                let allowed = hosts.allows(request.headers().get(header::HOST));
-                async move {
-                    if allowed { next.run(request).await } else { ApiError::HostNotAllowed.into_response() }
-                }
-            },
-        ));
+    let router = crate::host_check::guard(crate::preview_limit::layer(router(state)), hosts, || {
+        ApiError::HostNotAllowed.into_response()
+    });
     let watcher = tokio::spawn(equipment_watch::run(state_camera, state_events, shutdown.clone()));
-    let stop = shutdown.clone();
     /// A request hyper would not read gets the envelope too.
     fn error_reply(error: crate::hyper_errors::HyperError) -> bytes::Bytes {
         let status = StatusCode::BAD_REQUEST;
-        let text = match error {
-            crate::hyper_errors::HyperError::TooLong => "Request too long",
-            crate::hyper_errors::HyperError::Malformed => "Malformed request",
-        };
-        let body = envelope::envelope_text(&"", text, status, envelope::API);
+        let body = envelope::envelope_text(&"", error.reason(), status, envelope::API);
         let head = format!(
             "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
             body.len()
         );
         bytes::Bytes::from(head + &body)
     }
-    crate::connections::accept_loop("v2 API", listener, limits, shutdown, move |stream, peer| {
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(limits.timeouts.head)
-            .serve_connection(
-                hyper_util::rt::TokioIo::new(crate::hyper_errors::OwnErrorReplies::new(stream, error_reply)),
-                service,
-            )
-            .with_upgrades();
-        crate::connections::drive(conn, stop.clone(), |c| c.graceful_shutdown(), peer)
-    })
-    .await;
+    crate::connections::serve_router("v2 API", listener, router, limits, shutdown, error_reply).await;
     let _ = watcher.await;
 }
 
