@@ -1,5 +1,5 @@
-//! Proxy mode (`--camera URL`): a real STX camera behind stxd. Every STX call is
-//! forwarded through one paced client, so however hard local clients poll, the camera
+//! Proxy mode (`--camera URL`): a real STX camera behind stxd. Every STX call, and
+//! every request for the camera's own web pages, is forwarded through one paced client, so however hard local clients poll, the camera
 //! sees at most one command per 50 ms; its replies and errors pass through unchanged.
 //!
 //! Two calls are served here instead:
@@ -93,9 +93,7 @@ fn passed_through(answer: Answer) -> Reply {
         404 => Status::NotFound,
         _ => Status::BadRequest,
     };
-    let content_type = match answer.content_type.as_deref() {
-        Some(t) if t.eq_ignore_ascii_case(ContentType::Binary.as_str()) => ContentType::Binary,
-        _ => ContentType::Text,
-    };
+    let content_type =
+        answer.content_type.as_deref().and_then(ContentType::from_header).unwrap_or(ContentType::Text);
     Reply { status, content_type, body: answer.body.into() }
 }

@@ -73,7 +73,9 @@ impl From<Refusal> for ApiError {
         match refusal {
             Refusal::Storage(e) => ApiError::StorageFailing(e.to_string()),
             Refusal::Camera(e) => match e.kind() {
-                ErrorKind::Stx(refusal) => ApiError::CameraRefused(format!("Camera refused the exposure: {refusal}")),
+                ErrorKind::Stx(refusal) => {
+                    ApiError::CameraRefused(format!("Camera refused the exposure: {refusal}"))
+                }
                 _ => {
                     tracing::warn!("capture: {e}");
                     ApiError::CameraUnavailable
