@@ -2,6 +2,10 @@
 //! every request for the camera's own web pages, is forwarded through one paced client, so however hard local clients poll, the camera
 //! sees at most one command per 50 ms; its replies and errors pass through unchanged.
 //!
+//! An exposure started or aborted through the camera's own `exposure.html` is noted
+//! like one through the API (a start only once the camera reports it exposing: the page
+//! answers 200 either way), so its frame is recorded and a kept `Imager.FIT` forgotten.
+//!
 //! Two calls are served here instead:
 //! - `ImagerData.bin`: from the frame the pipeline already downloaded (each finished
 //!   imager frame is fetched from the camera once);
@@ -16,8 +20,11 @@ use stx_camera::Camera;
 use stx_client::{Answer, RemoteCamera};
 use stx_protocol::Ccd;
 use stx_protocol::command::Command;
+use stx_protocol::page::PageRequest;
 use stx_protocol::reply::{ContentType, Reply, Status};
 use stx_protocol::request::RawRequest;
+
+use crate::pages::ExposureAsk;
 
 /// The camera behind the proxy, and what the proxy keeps of it.
 #[derive(Debug)]
@@ -68,6 +75,17 @@ impl Proxy {
             Some(Command::DataFits(Ccd::Imager)) if ok && !reply.body.is_empty() => {
                 *self.fits.lock().unwrap_or_else(|e| e.into_inner()) = Some(reply.body.clone());
             }
+            _ => {}
+        }
+        let page = PageRequest::parse(target).and_then(Result::ok);
+        match page.as_ref().and_then(crate::pages::exposure_ask) {
+            Some(ExposureAsk::Start(request)) if ok => {
+                if self.remote.state(Ccd::Imager).is_ok_and(|s| s.is_busy()) {
+                    self.remote.note_started(Ccd::Imager, request);
+                    self.forget_fits();
+                }
+            }
+            Some(ExposureAsk::Abort) if ok => self.remote.note_aborted(Ccd::Imager),
             _ => {}
         }
         reply

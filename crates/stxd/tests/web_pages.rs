@@ -309,6 +309,23 @@ fn proxy_passes_the_real_cameras_pages_through() {
         (through.header("Content-Type").as_deref(), through.body()),
         (Some("image/jpeg"), direct.body())
     );
+
+    // An exposure started on the camera's own page is the proxy's too: its frame is
+    // recorded, and the `Imager.FIT` the proxy kept is not served for it.
+    let old_fit = proxy.get("/api/Imager.FIT").body().to_vec();
+    let before = proxy.drain();
+    page(&proxy, "/exposure.html?ExposureTime=5&ImageType=1&Contrast=0&DateTime=2026-11-21T15:36:12.000");
+    camera.advance(5.0);
+    for _ in 0..200 {
+        if proxy.ok("CurrentCCDState.cgi") == "0\r\n" {
+            break;
+        }
+        camera.advance(0.25);
+    }
+    assert_eq!(proxy.drain(), before + 1, "the page's frame is recorded");
+    let new_fit = proxy.get("/api/Imager.FIT").body().to_vec();
+    assert_ne!(new_fit, old_fit);
+    assert_eq!(new_fit, camera.get("/api/Imager.FIT").body());
 }
 
 /// Opens the downloaded file as the driver's users do, strictly.

@@ -12,7 +12,7 @@ use stx_protocol::{Ccd, CcdState, ExposureDuration, ExposureRequest, FrameType, 
 
 use super::form::{self, Contrast, ExposureFields, ExposureForm};
 use super::html::{Html, a};
-use super::layout::{self, Notice};
+use super::layout::{self, Entry, Notice};
 
 /// The exposure form's values last used.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,14 +46,20 @@ pub(super) fn answer(camera: &dyn Camera, remembered: &mut Remembered, params: &
     render(camera, remembered, &notice)
 }
 
-fn start(camera: &dyn Camera, remembered: &mut Remembered, fields: &ExposureFields) -> Notice {
+/// The start `fields` ask for, those left out as `remembered`; and what to remember
+/// once it started.
+pub(super) fn request(fields: &ExposureFields, remembered: &Remembered) -> (ExposureRequest, Remembered) {
     let wanted = Remembered {
         duration: fields.duration.unwrap_or(remembered.duration),
         image_type: fields.image_type.unwrap_or(remembered.image_type),
         contrast: fields.contrast.unwrap_or(remembered.contrast),
     };
     let date_time = fields.date_time.flatten().or_else(now);
-    let request = ExposureRequest { duration: wanted.duration, frame_type: wanted.image_type, date_time };
+    (ExposureRequest { duration: wanted.duration, frame_type: wanted.image_type, date_time }, wanted)
+}
+
+fn start(camera: &dyn Camera, remembered: &mut Remembered, fields: &ExposureFields) -> Notice {
+    let (request, wanted) = request(fields, remembered);
     match camera.start_exposure(Ccd::Imager, &request) {
         Ok(()) => {
             *remembered = wanted;
@@ -111,7 +117,7 @@ fn render(camera: &dyn Camera, r: &Remembered, notice: &Notice) -> String {
             h.el("form", &[a("name", "Exposure"), a("action", Page::Exposure.path())], |h| {
                 h.el("table", &[], |h| {
                     layout::row(h, "Exposure time (s)", |h| {
-                        layout::text_input(h, "ExposureTime", &real(r.duration.secs()), true);
+                        layout::text_input(h, "ExposureTime", &real(r.duration.secs()), Entry::Number);
                     });
                     layout::row(h, "Image type", |h| {
                         let choices = [("0", "Dark"), ("1", "Light"), ("2", "Bias"), ("3", "Flat")];
@@ -123,7 +129,7 @@ fn render(camera: &dyn Camera, r: &Remembered, notice: &Notice) -> String {
                     });
                     layout::row(h, "Date and time (UTC)", |h| {
                         let now = now().map(ObsDateTime::to_fits).unwrap_or_default();
-                        layout::text_input(h, "DateTime", &now, false);
+                        layout::text_input(h, "DateTime", &now, Entry::Long);
                     });
                 });
                 layout::submit(h, "Start exposure");

@@ -10,7 +10,7 @@ use stx_protocol::{FilterSlot, FilterWheelState, FilterWheelStatus};
 
 use super::form::{self, FilterForm};
 use super::html::{Attr, Html, a};
-use super::layout::{self, Notice};
+use super::layout::{self, Entry, Notice};
 
 /// Answers `/filtersetup.html` with `params`.
 pub(super) fn answer(camera: &dyn Camera, params: &[RawParam]) -> String {
@@ -81,11 +81,6 @@ fn render(model: &str, wheel: &FilterWheelStatus, notice: &Notice) -> String {
         layout::section(h, "Filters", |h| {
             h.el("form", &[a("name", "FilterNames"), a("action", Page::FilterSetup.path())], |h| {
                 h.el("table", &[], |h| {
-                    for (i, name) in wheel.names.iter().enumerate() {
-                        layout::row(h, &format!("Filter {}", i + 1), |h| {
-                            layout::text_input(h, &format!("Filter{}", i + 1), name.as_str(), false);
-                        });
-                    }
                     layout::row(h, "Move to", |h| {
                         h.el("select", &[a("name", "Filter")], |h| {
                             for n in 0..=FilterSlot::MAX {
@@ -106,6 +101,11 @@ fn render(model: &str, wheel: &FilterWheelStatus, notice: &Notice) -> String {
                             }
                         });
                     });
+                    for (i, name) in wheel.names.iter().enumerate() {
+                        layout::row(h, &format!("Filter {}", i + 1), |h| {
+                            layout::text_input(h, &format!("Filter{}", i + 1), name.as_str(), Entry::Text);
+                        });
+                    }
                 });
                 layout::submit(h, "Apply");
             });

@@ -1,6 +1,6 @@
 //! A tiny HTML writer shaped by the strict parsers the pages' clients use (see
 //! `docs/stx-web-pages.md`): an element is written with a closure for its content, so it
-//! is always closed; the tags that must *not* be closed (`meta`, `img`, `li`) and the
+//! is always closed; the tags that must *not* be closed (`meta`, `link`, `img`, `li`) and the
 //! self-closed `input` have their own methods; text and attribute values
 //! are always escaped.
 
@@ -65,6 +65,12 @@ impl Html {
     /// `<meta attrs>`, never closed.
     pub(crate) fn meta(&mut self, attrs: &[Attr<'_>]) {
         self.open("meta", attrs);
+        self.out.push('>');
+    }
+
+    /// `<link attrs>`, never closed.
+    pub(crate) fn link(&mut self, attrs: &[Attr<'_>]) {
+        self.open("link", attrs);
         self.out.push('>');
     }
 

@@ -56,19 +56,23 @@ pub(super) fn render(camera: &dyn Camera) -> String {
     }
     let notice = if refused.is_empty() { Notice::Nothing } else { Notice::Refused(refused) };
     layout::page(Page::Index, "Status", &model, &notice, Some(REFRESH_S), |h: &mut Html| {
-        layout::section(h, "Camera", |h| layout::values(h, &rows));
-        if ready {
+        h.el("div", &[a("class", "columns")], |h| {
+            layout::section(h, "Camera", |h| layout::values(h, &rows));
             layout::section(h, "Last image", |h| {
-                h.el("a", &[a("href", Page::ImageFit.path())], |h| {
-                    h.img(&[
-                        a("class", "preview"),
-                        a("src", Page::PreviewJpg.path()),
-                        a("alt", "The last image"),
-                    ]);
-                });
-                layout::hint(h, "Tap the image for the FITS file.");
+                if ready {
+                    h.el("a", &[a("href", Page::ImageFit.path())], |h| {
+                        h.img(&[
+                            a("class", "preview"),
+                            a("src", Page::PreviewJpg.path()),
+                            a("alt", "The last image"),
+                        ]);
+                    });
+                    layout::hint(h, "Tap the image for the FITS file.");
+                } else {
+                    layout::hint(h, "No image yet: start one on the Exposure page.");
+                }
             });
-        }
+        });
     })
 }
 

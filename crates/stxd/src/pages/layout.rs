@@ -18,6 +18,8 @@ nav{display:flex;flex-wrap:wrap;gap:4px;padding:8px 12px;background:#27323f}\
 nav a{color:#d5dee9;text-decoration:none;padding:6px 10px;border-radius:6px;font-size:14px}\
 nav a.here{background:#3d7bd9;color:#fff}\
 main{max-width:760px;margin:0 auto;padding:12px}\
+main:has(.columns){max-width:1180px}\
+.columns{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:0 16px;align-items:start}\
 section{background:#fff;border:1px solid #d4dae2;border-radius:10px;padding:12px 16px;margin:12px 0}\
 h2{font-size:15px;margin:0 0 8px;color:#3a4757;text-transform:uppercase;letter-spacing:.04em}\
 table{border-collapse:collapse;width:100%}\
@@ -26,6 +28,7 @@ td.valuename,td.label{color:#55626f;width:42%}\
 td.value{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:600}\
 label.choice{display:inline-block;margin:2px 14px 2px 0;white-space:nowrap}\
 input[type=text],select{font:inherit;padding:6px 8px;border:1px solid #b8c2ce;border-radius:6px;width:11em;max-width:100%}\
+input.long{width:17em}\
 input[type=submit],a.button{font:inherit;font-weight:600;border:0;border-radius:6px;padding:9px 18px;\
 background:#3d7bd9;color:#fff;text-decoration:none;display:inline-block;margin-top:10px;cursor:pointer}\
 a.button.stop{background:#c8372d}\
@@ -37,6 +40,7 @@ a.button.stop{background:#c8372d}\
 .state{display:inline-block;padding:1px 8px;border-radius:10px;background:#e3e8ee}\
 .state.busy{background:#fff0c2}\
 img.preview{width:100%;height:auto;border-radius:6px;background:#000;display:block}\
+@media (max-width:860px){.columns{display:block}}\
 @media (max-width:520px){td.label{display:block;width:auto;border:0;padding-bottom:0}\
 td.field{display:block;padding-top:2px}}";
 
@@ -92,6 +96,8 @@ pub(crate) fn page(
         h.el("head", &[], |h| {
             h.meta(&[a("charset", "utf-8")]);
             h.meta(&[a("name", "viewport"), a("content", "width=device-width, initial-scale=1")]);
+            // No icon: without this a browser asks for /favicon.ico, a 404.
+            h.link(&[a("rel", "icon"), a("href", "data:,")]);
             if let Some(seconds) = refresh_s {
                 h.meta(&[a("http-equiv", "refresh"), a("content", &seconds.to_string())]);
             }
@@ -161,10 +167,31 @@ pub(crate) fn row(h: &mut Html, label: &str, field: impl FnOnce(&mut Html)) {
     });
 }
 
+/// What a text input holds: how wide it is, which keyboard a phone shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A number (a phone shows digits).
+    Number,
+    /// A short text (a filter name).
+    Text,
+    /// A long text (a date and time).
+    Long,
+}
+
 /// A text input named `name` showing `value`.
-pub(crate) fn text_input(h: &mut Html, name: &str, value: &str, numeric: bool) {
-    let mode = if numeric { "decimal" } else { "text" };
-    h.input(&[a("type", "text"), a("name", name), a("value", value), a("inputmode", mode)]);
+pub(crate) fn text_input(h: &mut Html, name: &str, value: &str, entry: Entry) {
+    let (mode, class) = match entry {
+        Entry::Number => ("decimal", "short"),
+        Entry::Text => ("text", "short"),
+        Entry::Long => ("text", "long"),
+    };
+    h.input(&[
+        a("type", "text"),
+        a("name", name),
+        a("value", value),
+        a("inputmode", mode),
+        a("class", class),
+    ]);
 }
 
 /// A radio group `name` with one choice per `(value, label)`; the one equal to

@@ -22,10 +22,10 @@ mod setup;
 use std::sync::Mutex;
 
 use stx_camera::Camera;
-use stx_protocol::Ccd;
 use stx_protocol::command::Command;
 use stx_protocol::page::{Page, PageRequest};
 use stx_protocol::reply::{ContentType, Reply};
+use stx_protocol::{Ccd, ExposureRequest};
 
 use crate::front::FitsDownloads;
 use layout::Notice;
@@ -66,6 +66,31 @@ impl Pages {
 
     fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
         self.memory.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What a request for a real camera's `exposure.html` asks of its imager.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum ExposureAsk {
+    /// A start with these fields (those left out as this page's defaults).
+    Start(ExposureRequest),
+    /// `?Abort`.
+    Abort,
+}
+
+/// What `request` asks of the imager if it is a start or abort on `exposure.html`, read
+/// as our own page reads it: the proxy keeps its account of the camera's exposures
+/// with it.
+pub(crate) fn exposure_ask(request: &PageRequest) -> Option<ExposureAsk> {
+    if request.page != Page::Exposure {
+        return None;
+    }
+    match form::exposure(&request.query.params).ok()? {
+        form::ExposureForm::Show => None,
+        form::ExposureForm::Abort => Some(ExposureAsk::Abort),
+        form::ExposureForm::Start(fields) => {
+            Some(ExposureAsk::Start(exposure::request(&fields, &Default::default()).0))
+        }
     }
 }
 

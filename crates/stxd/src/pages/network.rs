@@ -11,7 +11,7 @@ use stx_protocol::request::RawParam;
 
 use super::form::{self, NetworkForm};
 use super::html::{Html, a};
-use super::layout::{self, Notice};
+use super::layout::{self, Entry, Notice};
 
 /// The network form's values as last submitted; at first a camera's factory-style
 /// placeholders (stxd does not know the address a client reached it by).
@@ -71,13 +71,13 @@ fn render(model: &str, r: &Remembered, notice: &Notice) -> String {
                         layout::radios(h, "DHCP", &[("1", "DHCP"), ("0", "Fixed")], checked);
                     });
                     layout::row(h, "IP address", |h| {
-                        layout::text_input(h, "IPAddress", &r.address.to_string(), true);
+                        layout::text_input(h, "IPAddress", &r.address.to_string(), Entry::Number);
                     });
                     layout::row(h, "Subnet mask", |h| {
-                        layout::text_input(h, "SubnetMask", &r.mask.to_string(), true);
+                        layout::text_input(h, "SubnetMask", &r.mask.to_string(), Entry::Number);
                     });
                     layout::row(h, "Gateway", |h| {
-                        layout::text_input(h, "Gateway", &r.gateway.to_string(), true)
+                        layout::text_input(h, "Gateway", &r.gateway.to_string(), Entry::Number)
                     });
                 });
                 layout::submit(h, "Apply and restart");

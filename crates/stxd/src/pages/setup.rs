@@ -12,7 +12,7 @@ use stx_protocol::{
 
 use super::form::{self, FrameSize, SetupForm, fan_code};
 use super::html::Html;
-use super::layout::{self, Notice};
+use super::layout::{self, Entry, Notice};
 
 /// Answers `/setup.html` with `params`.
 pub(super) fn answer(camera: &dyn Camera, params: &[RawParam]) -> String {
@@ -152,7 +152,7 @@ fn render(model: &str, s: &CcdSettings, notice: &Notice) -> String {
                         });
                         layout::row(h, "Setpoint (°C)", |h| {
                             let setpoint = cooler.map_or_else(|| real(0.0), |c| real(c.setpoint_c));
-                            layout::text_input(h, "CCDTemperatureSetpoint", &setpoint, true);
+                            layout::text_input(h, "CCDTemperatureSetpoint", &setpoint, Entry::Number);
                         });
                         layout::row(h, "Fan", |h| {
                             let mode = s.fan.map_or(FanMode::Off, |f| f.mode);
@@ -161,7 +161,7 @@ fn render(model: &str, s: &CcdSettings, notice: &Notice) -> String {
                         });
                         layout::row(h, "Fan speed (%)", |h| {
                             let percent = s.fan.map_or(0, |f| f.power_percent);
-                            layout::text_input(h, "FanSetpoint", &percent.to_string(), true);
+                            layout::text_input(h, "FanSetpoint", &percent.to_string(), Entry::Number);
                         });
                         layout::row(h, "Frame size", |h| {
                             let mut choices = vec![("1", "Full"), ("2", "Half"), ("3", "Quarter")];
