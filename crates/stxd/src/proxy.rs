@@ -79,11 +79,12 @@ impl Proxy {
         }
         let page = PageRequest::parse(target).and_then(Result::ok);
         match page.as_ref().and_then(crate::pages::exposure_ask) {
-            Some(ExposureAsk::Start(request)) if ok => {
-                if self.remote.state(Ccd::Imager).is_ok_and(|s| s.is_busy()) {
-                    self.remote.note_started(Ccd::Imager, request);
-                    self.forget_fits();
-                }
+            // The page answers 200 whether or not it started one: ask the camera.
+            Some(ExposureAsk::Start(request))
+                if ok && self.remote.state(Ccd::Imager).is_ok_and(|s| s.is_busy()) =>
+            {
+                self.remote.note_started(Ccd::Imager, request);
+                self.forget_fits();
             }
             Some(ExposureAsk::Abort) if ok => self.remote.note_aborted(Ccd::Imager),
             _ => {}

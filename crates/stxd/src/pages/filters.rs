@@ -40,10 +40,10 @@ fn apply(camera: &dyn Camera, form: &FilterForm) -> Notice {
         let home = FilterSlot::new(1).expect("1 is a slot");
         let target = if asked == FilterSlot::NONE { home } else { asked };
         // Asking for the slot the wheel is at, or already moving to, is no new move.
-        if target != wheel.current || wheel.state == FilterWheelState::Error {
-            if let Err(e) = camera.change_filter(target) {
-                return e.into();
-            }
+        if (target != wheel.current || wheel.state == FilterWheelState::Error)
+            && let Err(e) = camera.change_filter(target)
+        {
+            return e.into();
         }
         done.push(if asked == FilterSlot::NONE {
             "Filter wheel initialised (home: position 1).".to_owned()

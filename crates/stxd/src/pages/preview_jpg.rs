@@ -40,10 +40,10 @@ impl PreviewCache {
 
     fn get(&self, frame: Arc<Frame>) -> Option<Bytes> {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((f, bytes)) = &*last {
-            if Arc::ptr_eq(f, &frame) {
-                return Some(bytes.clone());
-            }
+        if let Some((f, bytes)) = &*last
+            && Arc::ptr_eq(f, &frame)
+        {
+            return Some(bytes.clone());
         }
         let bytes = Bytes::from(jpeg(&frame)?);
         *last = Some((frame, bytes.clone()));

@@ -32,15 +32,15 @@ pub fn tokens(html: &str) -> Result<Vec<Token>, String> {
         } else if let Some(after) = rest.strip_prefix('<') {
             let (token, len) = start_tag(after)?;
             rest = &after[len..];
-            if let Token::Start { name, closed: false, .. } = &token {
-                if name == "style" || name == "script" {
-                    let end = rest.find(&format!("</{name}")).ok_or(format!("unclosed <{name}>"))?;
-                    let body = rest[..end].to_owned();
-                    out.push(token);
-                    out.push(Token::Text(body));
-                    rest = &rest[end..];
-                    continue;
-                }
+            if let Token::Start { name, closed: false, .. } = &token
+                && (name == "style" || name == "script")
+            {
+                let end = rest.find(&format!("</{name}")).ok_or(format!("unclosed <{name}>"))?;
+                let body = rest[..end].to_owned();
+                out.push(token);
+                out.push(Token::Text(body));
+                rest = &rest[end..];
+                continue;
             }
             out.push(token);
         } else {
