@@ -64,26 +64,28 @@ impl Html {
 
     /// `<meta attrs>`, never closed.
     pub(crate) fn meta(&mut self, attrs: &[Attr<'_>]) {
-        self.open("meta", attrs);
-        self.out.push('>');
+        self.never_closed("meta", attrs);
     }
 
     /// `<link attrs>`, never closed.
     pub(crate) fn link(&mut self, attrs: &[Attr<'_>]) {
-        self.open("link", attrs);
-        self.out.push('>');
+        self.never_closed("link", attrs);
     }
 
     /// `<img attrs>`, never closed.
     pub(crate) fn img(&mut self, attrs: &[Attr<'_>]) {
-        self.open("img", attrs);
-        self.out.push('>');
+        self.never_closed("img", attrs);
     }
 
     /// `<li>content`, never closed (`</li>` breaks the clients' parser).
     pub(crate) fn li(&mut self, content: impl FnOnce(&mut Html)) {
         self.out.push_str("<li>");
         content(self);
+    }
+
+    fn never_closed(&mut self, tag: &str, attrs: &[Attr<'_>]) {
+        self.open(tag, attrs);
+        self.out.push('>');
     }
 
     fn open(&mut self, tag: &str, attrs: &[Attr<'_>]) {
