@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use stx_protocol::command::Command;
+use stx_protocol::page::PageRequest;
 use stx_protocol::reply::{parse_error, parse_flag, parse_int, parse_values};
 use stx_protocol::{
     AoPosition, Ccd, CcdSettings, CcdState, ExposureRequest, FilterName, FilterSlot, FilterWheelStatus,
@@ -121,7 +122,11 @@ impl Client {
         let command =
             stx_protocol::request::RawRequest::parse(target).ok().and_then(|raw| Command::parse(&raw).ok());
         let read_only = command.as_ref().is_some_and(|c| c.is_read_only());
-        self.exchange(target, read_only, reply_limit(command.as_ref()))
+        // The web pages' `/Image.FIT` and `/Preview.jpg` are as large as a frame.
+        let page_download =
+            PageRequest::parse(target).and_then(Result::ok).is_some_and(|r| r.page.is_download());
+        let limit = if page_download { MAX_DOWNLOAD_BYTES } else { reply_limit(command.as_ref()) };
+        self.exchange(target, read_only, limit)
     }
 
     fn exchange(&self, target: &str, retry: bool, limit: u64) -> Result<Answer, Error> {

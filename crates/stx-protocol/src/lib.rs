@@ -8,6 +8,9 @@
 //! is checked), then [`command::Command::parse`] turns that into a typed call whose
 //! values are already in range. Both stages are pure functions of strings.
 //!
+//! The camera's own web pages (`/index.html`, `/setup.html`, …) are named in [`page`],
+//! read in the same two stages.
+//!
 //! This crate does no I/O.
 
 mod ccd;
@@ -18,6 +21,7 @@ mod exposure;
 mod filter;
 mod fits_settings;
 mod guiding;
+pub mod page;
 pub mod reply;
 pub mod request;
 mod settings;

@@ -81,13 +81,17 @@ impl Status {
     }
 }
 
-/// The two content types the camera sends.
+/// The content types the camera sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ContentType {
     /// `text/plain`: values and errors.
     Text,
     /// `application/octet-stream`: `.bin` and `.FIT` downloads.
     Binary,
+    /// `text/html`: the camera's own web pages.
+    Html,
+    /// `image/jpeg`: the web pages' `Preview.jpg`.
+    Jpeg,
 }
 
 impl ContentType {
@@ -96,7 +100,18 @@ impl ContentType {
         match self {
             ContentType::Text => "text/plain",
             ContentType::Binary => "application/octet-stream",
+            ContentType::Html => "text/html",
+            ContentType::Jpeg => "image/jpeg",
         }
+    }
+
+    /// The content type a `Content-Type` header names (parameters such as `charset`
+    /// ignored), if it is one of these; what the proxy passes on.
+    pub fn from_header(value: &str) -> Option<ContentType> {
+        let media = value.split(';').next().unwrap_or("").trim();
+        [ContentType::Text, ContentType::Binary, ContentType::Html, ContentType::Jpeg]
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(media))
     }
 }
 
@@ -131,9 +146,14 @@ impl Reply {
         Reply::values(std::iter::empty::<&str>())
     }
 
+    /// A 200 reply of `content_type` with these bytes (a web page, a preview).
+    pub fn typed(content_type: ContentType, body: impl Into<Bytes>) -> Reply {
+        Reply { status: Status::Ok, content_type, body: body.into() }
+    }
+
     /// A 200 binary download.
     pub fn binary(body: impl Into<Bytes>) -> Reply {
-        Reply { status: Status::Ok, content_type: ContentType::Binary, body: body.into() }
+        Reply::typed(ContentType::Binary, body)
     }
 
     /// The 400 reply for a camera error: `0x8000100X\r\n<text>\r\n`.
@@ -171,6 +191,15 @@ mod tests {
         assert_eq!(e.body, &b"0x80001000\r\nNo valid parameter.\r\n"[..]);
         assert_eq!(e.body.len(), 33);
         assert_eq!(Reply::empty().body.len(), 0);
+    }
+
+    #[test]
+    fn content_types_read_back_from_headers() {
+        for t in [ContentType::Text, ContentType::Binary, ContentType::Html, ContentType::Jpeg] {
+            assert_eq!(ContentType::from_header(t.as_str()), Some(t));
+        }
+        assert_eq!(ContentType::from_header("Text/HTML; charset=utf-8"), Some(ContentType::Html));
+        assert_eq!(ContentType::from_header("image/png"), None);
     }
 
     #[test]

@@ -313,6 +313,28 @@ impl ObsDateTime {
         })
     }
 
+    /// Parses like [`parse`](Self::parse), and also a time cut short after a whole
+    /// field, with or without its trailing separator (`2026-11-21T15:36:`,
+    /// `2026-11-21T15`, `2026-11-21`): what a client that trims a printed time sends to
+    /// the camera's web pages. The missing fields are zero.
+    pub fn parse_lenient(text: &str) -> Option<ObsDateTime> {
+        if let Some(t) = ObsDateTime::parse(text) {
+            return Some(t);
+        }
+        let text = text.strip_suffix('Z').unwrap_or(text);
+        let (date, time) = text.split_once(['T', 't']).unwrap_or((text, ""));
+        let time = time.strip_suffix(['.', ':']).unwrap_or(time);
+        let sep = if time.contains('.') { '.' } else { ':' };
+        let whole = match time.len() {
+            0 => format!("00{sep}00{sep}00"),
+            2 => format!("{time}{sep}00{sep}00"),
+            5 => format!("{time}{sep}00"),
+            8 => time.to_owned(),
+            _ => return None,
+        };
+        ObsDateTime::parse(&format!("{date}T{whole}"))
+    }
+
     /// The FITS form, `yyyy-mm-ddThh:mm:ss.sss`.
     pub fn to_fits(self) -> String {
         format!(
@@ -456,6 +478,29 @@ mod tests {
             assert_eq!(FrameType::from_fits_imagetyp(t.fits_imagetyp()), Some(t));
         }
         assert_eq!(FrameType::from_fits_imagetyp("Tricolor Image"), None);
+    }
+
+    #[test]
+    fn lenient_dates_complete_a_cut_time() {
+        let check = |input: &str, expect: Option<&str>| {
+            assert_eq!(
+                ObsDateTime::parse_lenient(input).map(ObsDateTime::to_fits).as_deref(),
+                expect,
+                "{input}"
+            );
+        };
+        check("2026-11-21T15:36:12.123", Some("2026-11-21T15:36:12.123"));
+        check("2026-11-21T15:36:", Some("2026-11-21T15:36:00.000"));
+        check("2026-11-21T15:36", Some("2026-11-21T15:36:00.000"));
+        check("2026-11-21T15.36.", Some("2026-11-21T15:36:00.000"));
+        check("2026-11-21T15:36:12.", Some("2026-11-21T15:36:12.000"));
+        check("2026-11-21T15", Some("2026-11-21T15:00:00.000"));
+        check("2026-11-21T", Some("2026-11-21T00:00:00.000"));
+        check("2026-11-21", Some("2026-11-21T00:00:00.000"));
+        check("2026-11-21T15:3", None);
+        check("2026-11-21T25:00", None);
+        check("2026-11-3", None);
+        check("", None);
     }
 
     fn check_date(input: &str, expect: Option<&str>) {

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stx_camera::Camera;
+use stx_protocol::page::PageRequest;
 use stx_protocol::reply::Reply;
 use stx_sim::sim::{Faults, SimCamera};
 
 use crate::front::FitsDownloads;
+use crate::pages::Pages;
 use crate::proxy::Proxy;
 
 /// The camera the server fronts.
@@ -19,6 +21,8 @@ pub struct Backend {
     kind: Kind,
     /// The simulated camera's `.FIT` downloads, shared between clients.
     fits_downloads: FitsDownloads,
+    /// The simulated camera's web pages.
+    pages: Pages,
 }
 
 #[derive(Debug)]
@@ -30,7 +34,12 @@ enum Kind {
 impl Backend {
     /// The simulated camera.
     pub fn simulated(sim: Arc<SimCamera>) -> Backend {
-        Backend { camera: sim.clone(), kind: Kind::Simulated(sim), fits_downloads: FitsDownloads::default() }
+        Backend {
+            camera: sim.clone(),
+            kind: Kind::Simulated(sim),
+            fits_downloads: FitsDownloads::default(),
+            pages: Pages::default(),
+        }
     }
 
     /// A real camera behind the proxy.
@@ -39,6 +48,7 @@ impl Backend {
             camera: proxy.camera(),
             kind: Kind::Proxied(proxy),
             fits_downloads: FitsDownloads::default(),
+            pages: Pages::default(),
         }
     }
 
@@ -53,10 +63,15 @@ impl Backend {
         }
     }
 
-    /// Answers one STX request target. Blocking.
+    /// Answers one request target of the STX port: the API or a web page. Blocking.
+    /// A real camera answers both itself (through the proxy, paced like the API).
     pub fn answer(&self, target: &str) -> Reply {
         match &self.kind {
-            Kind::Simulated(sim) => crate::front::answer_target(sim.as_ref(), &self.fits_downloads, target),
+            Kind::Simulated(sim) => match PageRequest::parse(target) {
+                Some(Ok(request)) => self.pages.answer(sim.as_ref(), &self.fits_downloads, &request),
+                Some(Err(e)) => Reply::malformed(&e.to_string()),
+                None => crate::front::answer_target(sim.as_ref(), &self.fits_downloads, target),
+            },
             Kind::Proxied(proxy) => proxy.answer(target),
         }
     }

@@ -1,6 +1,10 @@
-//! Proxy mode (`--camera URL`): a real STX camera behind stxd. Every STX call is
-//! forwarded through one paced client, so however hard local clients poll, the camera
+//! Proxy mode (`--camera URL`): a real STX camera behind stxd. Every STX call, and
+//! every request for the camera's own web pages, is forwarded through one paced client, so however hard local clients poll, the camera
 //! sees at most one command per 50 ms; its replies and errors pass through unchanged.
+//!
+//! An exposure started or aborted through the camera's own `exposure.html` is noted
+//! like one through the API (a start only once the camera reports it exposing: the page
+//! answers 200 either way), so its frame is recorded and a kept `Imager.FIT` forgotten.
 //!
 //! Two calls are served here instead:
 //! - `ImagerData.bin`: from the frame the pipeline already downloaded (each finished
@@ -16,8 +20,11 @@ use stx_camera::Camera;
 use stx_client::{Answer, RemoteCamera};
 use stx_protocol::Ccd;
 use stx_protocol::command::Command;
+use stx_protocol::page::PageRequest;
 use stx_protocol::reply::{ContentType, Reply, Status};
 use stx_protocol::request::RawRequest;
+
+use crate::pages::ExposureAsk;
 
 /// The camera behind the proxy, and what the proxy keeps of it.
 #[derive(Debug)]
@@ -70,6 +77,18 @@ impl Proxy {
             }
             _ => {}
         }
+        let page = PageRequest::parse(target).and_then(Result::ok);
+        match page.as_ref().and_then(crate::pages::exposure_ask) {
+            // The page answers 200 whether or not it started one: ask the camera.
+            Some(ExposureAsk::Start(request))
+                if ok && self.remote.state(Ccd::Imager).is_ok_and(|s| s.is_busy()) =>
+            {
+                self.remote.note_started(Ccd::Imager, request);
+                self.forget_fits();
+            }
+            Some(ExposureAsk::Abort) if ok => self.remote.note_aborted(Ccd::Imager),
+            _ => {}
+        }
         reply
     }
 
@@ -93,9 +112,7 @@ fn passed_through(answer: Answer) -> Reply {
         404 => Status::NotFound,
         _ => Status::BadRequest,
     };
-    let content_type = match answer.content_type.as_deref() {
-        Some(t) if t.eq_ignore_ascii_case(ContentType::Binary.as_str()) => ContentType::Binary,
-        _ => ContentType::Text,
-    };
+    let content_type =
+        answer.content_type.as_deref().and_then(ContentType::from_header).unwrap_or(ContentType::Text);
     Reply { status, content_type, body: answer.body.into() }
 }

@@ -54,7 +54,7 @@ fn wire_errors_are_replies() {
     let s = TestServer::start();
     let r = s.get("/api/NoSuchCall.cgi");
     assert_eq!((r.status(), r.header("Content-Type").as_deref()), (404, Some("text/plain")));
-    assert_eq!(s.get("/index.html").status(), 404);
+    assert_eq!(s.get("/index.htm").status(), 404);
     let r = s.raw(b"POST /api/ImagerState.cgi HTTP/1.0\r\nContent-Length: 0\r\n\r\n");
     assert_eq!(r.status(), 400);
     assert_eq!(r.text(), "Only GET requests are supported.\r\n");

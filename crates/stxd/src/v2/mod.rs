@@ -10,10 +10,9 @@ mod history_query;
 mod integration;
 mod json_number;
 mod metrics;
-mod preview;
+pub(crate) mod preview;
 mod record_json;
 mod socket;
-mod stretch;
 mod thumbnails;
 
 pub use equipment::ExposureEndMemo;

@@ -2,7 +2,7 @@
 //! frame as an 8-bit grey preview a browser can show, or the FITS file itself.
 //!
 //! The frame is selected like an image-history record (`index` 0 = oldest among those
-//! of `imageType`), read back from its FITS file, auto-stretched (see [`stretch`]),
+//! of `imageType`), read back from its FITS file, auto-stretched (see [`stretch`](crate::stretch)),
 //! optionally shrunk, and encoded as PNG or JPEG. Rows are shown in file order, first
 //! row at the top: the order the camera reads them out and the `.bin` download has.
 //! Thumbnails are kept once made (see [`ThumbnailCache`](super::ThumbnailCache)).
@@ -42,18 +42,18 @@ const SCALE_RANGE: RangeInclusive<f64> = 0.1..=1.0;
 /// What the log says these endpoints' failures come from.
 const PREVIEW: &str = "image preview";
 
-/// How the preview is encoded.
+/// How a preview is encoded.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Format {
+pub(crate) enum Format {
     /// Lossless; the default.
     Png,
     /// Lossy, with this quality (1..=100).
     Jpeg(u8),
 }
 
-/// How the preview is shrunk.
+/// How a preview is shrunk.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Resize {
+pub(crate) enum Resize {
     /// To this width (never wider than the frame), aspect kept.
     Width(u32),
     /// By this factor (0.1..=1), aspect kept.
@@ -195,11 +195,17 @@ fn render(fits: &[u8], resize: Option<Resize>, format: Format) -> Result<Vec<u8>
     let failed = |what: &str, e: &dyn Display| internal(PREVIEW, format_args!("{what}: {e}"));
     let frame = stx_camera::fits::read(fits).map_err(|e| failed("cannot decode the FITS file", &e))?;
     let grey =
-        super::stretch::to_grey(&frame).ok_or_else(|| failed("frame", &"size does not match its pixels"))?;
+        crate::stretch::to_grey(&frame).ok_or_else(|| failed("frame", &"size does not match its pixels"))?;
     let grey = shrink(grey, resize);
+    encode(&grey, format).map_err(|e| failed("cannot encode", &e))
+}
+
+/// The image encoded as `format`: previews of stored frames and the web pages'
+/// `Preview.jpg` alike.
+pub(crate) fn encode(grey: &GrayImage, format: Format) -> image::ImageResult<Vec<u8>> {
     let mut out = Vec::new();
     let (w, h) = grey.dimensions();
-    let written = match format {
+    match format {
         Format::Png => {
             // Fast compression: a preview is looked at once; encoding time matters more
             // than a few percent of size on a loopback or LAN link.
@@ -216,14 +222,13 @@ fn render(fits: &[u8], resize: Option<Resize>, format: Format) -> Result<Vec<u8>
             h,
             image::ExtendedColorType::L8,
         ),
-    };
-    written.map_err(|e| failed("cannot encode", &e))?;
+    }?;
     Ok(out)
 }
 
 /// The image shrunk as asked, aspect kept. Never enlarged: a preview shows no more
 /// than the frame has, and a huge `size` cannot make the server allocate a huge image.
-fn shrink(grey: GrayImage, resize: Option<Resize>) -> GrayImage {
+pub(crate) fn shrink(grey: GrayImage, resize: Option<Resize>) -> GrayImage {
     let (w, h) = grey.dimensions();
     let width = match resize {
         None => return grey,

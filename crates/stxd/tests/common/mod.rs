@@ -11,6 +11,8 @@ use std::process::{Child, Command, ExitStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod html;
+
 use stx_sim::ManualClock;
 use stxd::server::{Config, Stxd};
 use stxd::testing::TestStxd;

@@ -1,4 +1,5 @@
-//! The display stretch: linear camera data, where the sky sits a few percent above
+//! The display stretch, the project's one: the v2 previews and the web pages'
+//! `Preview.jpg` both use it. Linear camera data, where the sky sits a few percent above
 //! black, mapped to 8 bits so that the background is visible grey and stars stand out.
 //!
 //! We use the median-based midtones transfer function (MTF) auto-stretch of common
@@ -31,11 +32,19 @@ const FULL_SCALE: f64 = (LEVELS - 1) as f64;
 
 /// The frame stretched to 8-bit grey; `None` if its size does not match its
 /// pixels.
-pub(super) fn to_grey(frame: &FitsImage) -> Option<GrayImage> {
-    let levels = levels(&frame.pixels);
-    let lut = lookup_table(&Histogram::of_u16(&levels));
-    let grey = levels.iter().map(|&v| lut[usize::from(v)]).collect();
-    GrayImage::from_raw(u32::try_from(frame.width).ok()?, u32::try_from(frame.height).ok()?, grey)
+pub(crate) fn to_grey(frame: &FitsImage) -> Option<GrayImage> {
+    grey_of_levels(
+        u32::try_from(frame.width).ok()?,
+        u32::try_from(frame.height).ok()?,
+        &levels(&frame.pixels),
+    )
+}
+
+/// Camera levels (`width`×`height`, rows in order) stretched to 8-bit grey; `None` if
+/// the size does not match the pixels. What a frame straight from the camera takes.
+pub(crate) fn grey_of_levels(width: u32, height: u32, levels: &[u16]) -> Option<GrayImage> {
+    let lut = lookup_table(&Histogram::of_u16(levels));
+    GrayImage::from_raw(width, height, levels.iter().map(|&v| lut[usize::from(v)]).collect())
 }
 
 /// The pixels as 16-bit levels: camera data as it is; floating-point data spread
