@@ -9,8 +9,8 @@ mod common;
 
 use std::process::Command;
 
-use common::TestServer;
 use common::html::{check_strict, form_fields, selected_options, value_pairs};
+use common::{TestServer, skip_unless_ci};
 
 /// The page at `target`: a 200 `text/html` reply whose HTML passes the strict rules.
 fn page(s: &TestServer, target: &str) -> String {
@@ -341,13 +341,6 @@ with fits.open(sys.argv[1]) as hdul:
     assert 'CCD-TEMP' in h
 print("astropy ok")
 "#;
-
-/// A developer without astropy gets a note; CI, which installs it, fails, so the check
-/// cannot pass there without running.
-fn skip_unless_ci(missing: &str) {
-    assert!(std::env::var_os("CI").is_none(), "{missing}, and CI must run this check");
-    eprintln!("{missing}: check skipped");
-}
 
 #[test]
 fn client_flow_from_the_exposure_page_to_an_astropy_checked_fits() {
