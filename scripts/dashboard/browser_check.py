@@ -16,11 +16,11 @@ import urllib.request
 
 from PIL import Image
 
+from page_checks import PHONE, check, not_blank, phone_screenshot
 from webdriver import Browser
 
 # The dashboard's colours of the three filters (app.js FILTER_COLOURS).
 FILTER_COLOURS = {"L": (0xD0, 0xD0, 0xD0), "R": (0xFF, 0x5C, 0x5C), "Ha": (0xFF, 0x2D, 0x95)}
-PHONE = (390, 844)
 DESKTOP = (1400, 1000)
 
 
@@ -38,12 +38,6 @@ def take_frame(base, frame_type):
     raise AssertionError("the frame did not finish")
 
 
-def check(condition, what):
-    print(("ok     " if condition else "FAILED ") + what)
-    if not condition:
-        raise AssertionError(what)
-
-
 def colour_present(png, rgb, region=None, tolerance=12):
     image = Image.open(io.BytesIO(png)).convert("RGB")
     if region:
@@ -52,12 +46,6 @@ def colour_present(png, rgb, region=None, tolerance=12):
         if all(abs(a - b) <= tolerance for a, b in zip(colour, rgb)):
             return True
     return False
-
-
-def not_blank(png):
-    image = Image.open(io.BytesIO(png)).convert("L")
-    colours = image.getcolors(maxcolors=1 << 16) or []
-    return len(colours) > 20
 
 
 def main(stx_url, api_url, shots):
@@ -141,10 +129,7 @@ def main(stx_url, api_url, shots):
         for view in ["trends", "frames"]:
             browser.get(api_url + "/#" + view)
             browser.wait_for("return document.body.dataset.ready === 'true'", 20, view)
-            png = browser.screenshot(os.path.join(shots, f"phone-{view}.png"))
-            check(not_blank(png), f"the phone {view} screenshot is not blank")
-            width = browser.run("return document.documentElement.scrollWidth")
-            check(width <= PHONE[0], f"the {view} page fits a phone's width ({width} px)")
+            phone_screenshot(browser, os.path.join(shots, f"phone-{view}.png"), f"the {view} page")
         errors = browser.console_errors()
         check(not errors, f"no script errors in the console {errors}")
     finally:

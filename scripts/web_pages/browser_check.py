@@ -7,18 +7,16 @@ page fits a phone's width. Screenshots at desktop and phone sizes go to SHOTS.
     python3 browser_check.py STX_BASE_URL SCREENSHOT_DIR
 """
 
-import io
 import os
 import sys
 import urllib.request
 
-from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "dashboard"))
+from page_checks import PHONE, check, not_blank, phone_screenshot  # noqa: E402
 from webdriver import Browser  # noqa: E402
 
 DESKTOP = (1280, 900)
-PHONE = (390, 844)
 # Page, its title, the forms it must have.
 PAGES = [
     ("/index.html", "Status", []),
@@ -34,17 +32,6 @@ def api(base, call):
         return r.read().decode()
 
 
-def check(condition, what):
-    print(("ok     " if condition else "FAILED ") + what)
-    if not condition:
-        raise AssertionError(what)
-
-
-def not_blank(png):
-    colours = Image.open(io.BytesIO(png)).convert("L").getcolors(maxcolors=1 << 16) or []
-    return len(colours) > 20
-
-
 def load(browser, url):
     browser.get(url)
     browser.wait_for("return document.readyState === 'complete'", 20, url)
@@ -58,7 +45,6 @@ def page_facts(browser):
             external: [...document.querySelectorAll('[src],[href]')]
                 .map((e) => e.getAttribute('src') || e.getAttribute('href'))
                 .filter((u) => (/^[a-z]+:/i.test(u) && !u.startsWith("data:")) || u.startsWith("//")),
-            width: document.documentElement.scrollWidth,
             images: [...document.images].map((i) => i.complete && i.naturalWidth > 0),
         };""")
 
@@ -122,10 +108,7 @@ def main(base, shots):
         for path, _, _ in PAGES:
             load(browser, base + path)
             name = path.strip("/").split(".")[0]
-            png = browser.screenshot(os.path.join(shots, f"phone-{name}.png"))
-            check(not_blank(png), f"{path}: phone screenshot")
-            width = page_facts(browser)["width"]
-            check(width <= PHONE[0], f"{path} fits a phone's width ({width} px)")
+            phone_screenshot(browser, os.path.join(shots, f"phone-{name}.png"), path)
         errors = browser.console_errors()
         check(not errors, f"no errors in the console {errors}")
     finally:
