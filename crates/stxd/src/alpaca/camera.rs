@@ -14,7 +14,7 @@ use stx_protocol::{
     PulseDuration, PulseRequest, Relay, SensorInfo, SettingChange, SettingKey, SettingsUpdate,
 };
 
-use super::device::{Connection, Device, Failure, Outcome, StateItem, driver, refused};
+use super::device::{Connection, Device, Failure, Outcome, StateItem, driver, model, refused};
 use super::params::{Params, Verb};
 use super::reply::AlpacaError;
 
@@ -585,7 +585,7 @@ impl Device for CameraDevice {
     }
 
     fn description(&self) -> String {
-        let model = self.camera.description().unwrap_or_else(|_| "SBIG STX".to_owned());
+        let model = model(self.camera.as_ref());
         format!("The {} of the {model}, through stxd", self.ccd)
     }
 

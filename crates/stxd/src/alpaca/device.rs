@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use stx_camera::{ErrorKind, Frame};
+use stx_camera::{Camera, ErrorKind, Frame};
 
 use super::params::{ParamError, Params, Verb};
 use super::reply::AlpacaError;
@@ -255,6 +255,13 @@ pub(crate) fn refused(e: stx_camera::Error, refusal: fn(String) -> AlpacaError) 
         ErrorKind::Stx(code) => refusal(code.to_string()),
         _ => driver(e),
     }
+}
+
+/// The camera's model for a device's description, or a generic name when the camera
+/// cannot be asked: a description is display text, and a missing camera shows in
+/// every call that needs it.
+pub(crate) fn model(camera: &dyn Camera) -> String {
+    camera.description().unwrap_or_else(|_| "SBIG STX".to_owned())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde_json::json;
 use stx_camera::Camera;
 use stx_protocol::{FilterSlot, FilterWheelState, FilterWheelStatus};
 
-use super::device::{Connection, Device, Failure, Outcome, StateItem, driver, refused};
+use super::device::{Connection, Device, Failure, Outcome, StateItem, driver, model, refused};
 use super::params::{Params, Verb};
 use super::reply::AlpacaError;
 use super::store::{AlpacaStore, WHEEL_POSITIONS};
@@ -67,7 +67,7 @@ impl Device for FilterWheelDevice {
     }
 
     fn description(&self) -> String {
-        let model = self.camera.description().unwrap_or_else(|_| "SBIG STX".to_owned());
+        let model = model(self.camera.as_ref());
         format!("The filter wheel of the {model}, through stxd")
     }
 
