@@ -8,6 +8,7 @@
 use rayon::prelude::*;
 
 use crate::frame::{Frame, Pixel};
+use crate::workspace::filled;
 
 /// A row-major `f32` image (the binned frame, or a derived one of the same grid).
 #[derive(Debug, Clone)]
@@ -23,10 +24,11 @@ impl Grid {
     }
 }
 
-/// Averages 2×2 blocks of the frame (width and height at least 2).
-pub(crate) fn bin2x2<P: Pixel>(frame: &Frame<'_, P>) -> Grid {
+/// Averages 2×2 blocks of the frame (width and height at least 2), into
+/// `buffer`'s allocation.
+pub(crate) fn bin2x2<P: Pixel>(frame: &Frame<'_, P>, buffer: Vec<f32>) -> Grid {
     let (width, height) = (frame.width() / 2, frame.height() / 2);
-    let mut data = vec![0.0f32; width * height];
+    let mut data = filled(buffer, width * height, 0.0);
     data.par_chunks_mut(width).enumerate().for_each(|(y, out)| {
         let (top, bottom) = (frame.row(2 * y), frame.row(2 * y + 1));
         // Pairs by `chunks_exact`, not indices: no bounds checks, so the loop vectorises.

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::background::Background;
 use crate::bin::Grid;
 use crate::neighbours::SpatialGrid;
+use crate::workspace::{Workspace, filled};
 
 /// Frames smaller than this (either side, frame pixels) get no star detection.
 pub(crate) const MIN_FRAME_SIZE: usize = 16;
@@ -51,26 +52,30 @@ pub(crate) struct Candidate {
 }
 
 /// Finds star candidates on the binned frame; also returns the mask of the binned
-/// pixels that hold star light (for a second background estimate).
-pub(crate) fn detect(binned: &Grid, background: &Background, nsigma: f32) -> (Vec<Candidate>, Vec<bool>) {
-    let snr = matched_filter(binned, background);
+/// pixels that hold star light (for a second background estimate), in the
+/// workspace's mask buffer (to be given back to it when done with).
+pub(crate) fn detect(
+    binned: &Grid,
+    background: &Background,
+    nsigma: f32,
+    workspace: &mut Workspace,
+) -> (Vec<Candidate>, Vec<bool>) {
+    let snr = matched_filter(binned, background, std::mem::take(&mut workspace.snr));
     let mut candidates = local_maxima(&snr, nsigma);
     resolve_maxima(&snr, &mut candidates);
-    let mask = star_mask(&snr, &candidates);
+    let mask = star_mask(&snr, &candidates, std::mem::take(&mut workspace.mask));
+    workspace.snr = snr.data;
     (candidates, mask)
 }
 
 /// The star light around the candidates: the binned pixels connected to a
 /// candidate through pixels of matched-filter S/N above [`MASK_NSIGMA`], grown by
 /// [`MASK_GROW`] binned pixels. Only regions holding a detection are masked:
-/// masking every noise bump above 2σ would bias the sky low.
-fn star_mask(snr: &Grid, candidates: &[Candidate]) -> Vec<bool> {
+/// masking every noise bump above 2σ would bias the sky low. Built in `buffer`'s
+/// allocation.
+fn star_mask(snr: &Grid, candidates: &[Candidate], buffer: Vec<bool>) -> Vec<bool> {
     let (w, h) = (snr.width, snr.height);
-    // Written before it is read: `vec![false; n]` would map the shared zero page,
-    // and the flood's first write to each page would then copy it and flush every
-    // core's TLB (a third of the whole step on a 4096² frame).
-    let mut mask = Vec::with_capacity(w * h);
-    mask.resize(w * h, false);
+    let mut mask = filled(buffer, w * h, false);
     let seeds = candidates.iter().map(|c| {
         let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
         let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
@@ -162,14 +167,15 @@ fn kernel() -> [f32; TAPS] {
 ///
 /// Works in bands of [`BAND_ROWS`] rows: a band's rows (and the filter's reach
 /// above and below) are filtered horizontally into a buffer small enough to stay
-/// in cache, then vertically into the output; no full-frame intermediate.
-fn matched_filter(binned: &Grid, background: &Background) -> Grid {
+/// in cache, then vertically into the output (`buffer`'s allocation); no
+/// full-frame intermediate.
+fn matched_filter(binned: &Grid, background: &Background, buffer: Vec<f32>) -> Grid {
     let (w, h) = (binned.width, binned.height);
     let k = kernel();
     // ‖k‖ of the separable 2-D kernel is Σ k1².
     let norm = 1.0 / k.iter().map(|v| v * v).sum::<f32>();
     let k_norm = k.map(|v| v * norm);
-    let mut data = vec![0.0f32; w * h];
+    let mut data = filled(buffer, w * h, 0.0);
     data.par_chunks_mut(w * BAND_ROWS).enumerate().for_each_init(
         || (RowScratch::new(w), Vec::new()),
         |(scratch, band), (b, out)| {
@@ -400,7 +406,7 @@ mod tests {
                 })
             })
             .collect();
-        assert_eq!(star_mask(&snr, &candidates), expect);
+        assert_eq!(star_mask(&snr, &candidates, Vec::new()), expect);
     }
 
     #[test]

@@ -1,23 +1,28 @@
 //! Reading and measuring the frames, both cores busy: a reader thread reads and
-//! decodes the next file while the analysis (itself parallel) measures the
-//! current one. The channel between them holds [`IN_FLIGHT`] frame, so at most
-//! three frames are in memory at once (being read, waiting, being measured), plus
-//! one measured frame's pixel buffer on its way back to the reader for reuse, and
-//! the file bytes of the one being read (a buffer as large as the largest file).
+//! decodes the next file while [`AT_ONCE`] measurers each analyse a frame (the
+//! analysis is itself parallel; a second frame fills the cores during the first's
+//! serial steps). The channel from the reader holds [`IN_FLIGHT`] frame, so at
+//! most four frames are in memory at once (being read, waiting, two being
+//! measured), plus the measured frames' pixel buffers on their way back to the
+//! reader for reuse, and the file bytes of the one being read (a buffer as large
+//! as the largest file).
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use indicatif::ProgressBar;
-use stx_analysis::{Analysis, Frame, Options, StarQuality, analyze};
+use stx_analysis::{Analysis, Frame, Options, StarQuality, Workspace, analyze_in};
 use stx_camera::fits::{self, FitsImage, Pixels};
 
 use super::header::FrameInfo;
 
-/// Decoded frames waiting for the analysis.
+/// Decoded frames waiting for a measurer.
 const IN_FLIGHT: usize = 1;
+/// Frames measured at once. One leaves a core idle in the analysis's serial
+/// steps (about a quarter of the time on two cores); two fill them.
+const AT_ONCE: usize = 2;
 
 /// What was measured on one frame. The star figures are `None` for frames that do
 /// not show the sky (darks, biases, flats), as in the image history.
@@ -74,48 +79,70 @@ pub(crate) struct Skipped {
     pub(crate) reason: String,
 }
 
-/// Measures every file, in order; `on_skip` hears of each file that cannot be
-/// measured as it happens. Advances `progress` by one per file.
+/// Measures every file; the results are in the order of `paths`. `on_skip` hears
+/// of each file that cannot be measured as it happens. Advances `progress` by one
+/// per file.
 pub(crate) fn measure_all(
     paths: &[PathBuf],
     progress: &ProgressBar,
     mut on_skip: impl FnMut(&Skipped),
 ) -> (Vec<Measured>, Vec<Skipped>) {
-    let (mut measured, mut skipped) = (Vec::new(), Vec::new());
     let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
+    let rx = Mutex::new(rx);
     // Measured frames' pixel buffers, back to the reader for the next files.
-    let (give_back, spares) = mpsc::sync_channel::<Vec<u16>>(IN_FLIGHT + 1);
+    let (give_back, spares) = mpsc::sync_channel::<Vec<u16>>(IN_FLIGHT + AT_ONCE);
+    let (done_tx, done) = mpsc::channel();
+    let mut results = Vec::with_capacity(paths.len());
     std::thread::scope(|scope| {
         scope.spawn(move || {
             // One buffer for every file's bytes, and the pixel buffers recycled: a
             // fresh 32 MiB each time costs as many page faults as reading it.
             let mut bytes = Vec::new();
-            for path in paths {
+            for (index, path) in paths.iter().enumerate() {
                 let spare = spares.try_recv().unwrap_or_default();
-                if tx.send(load(path, &mut bytes, spare)).is_err() {
+                if tx.send((index, load(path, &mut bytes, spare))).is_err() {
                     break;
                 }
             }
         });
-        for loaded in rx {
-            let result = loaded.and_then(|(path, image, info)| {
-                let result = measure(path, &image, info);
-                if let Pixels::U16(pixels) = image.pixels {
-                    // Full only if the reader has stopped taking them: then drop it.
-                    let _ = give_back.try_send(pixels);
+        for _ in 0..AT_ONCE {
+            let (rx, give_back, done_tx) = (&rx, give_back.clone(), done_tx.clone());
+            scope.spawn(move || {
+                let mut workspace = Workspace::new();
+                // The lock is held only to take the next frame, never while measuring.
+                while let Ok((index, loaded)) = rx.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop))
+                {
+                    let result = loaded.and_then(|(path, image, info)| {
+                        let result = measure(path, &image, info, &mut workspace);
+                        if let Pixels::U16(pixels) = image.pixels {
+                            // Full only if the reader has stopped taking them: then drop it.
+                            let _ = give_back.try_send(pixels);
+                        }
+                        result
+                    });
+                    if done_tx.send((index, result)).is_err() {
+                        break;
+                    }
                 }
-                result
             });
-            match result {
-                Ok(m) => measured.push(m),
-                Err(s) => {
-                    on_skip(&s);
-                    skipped.push(s);
-                }
+        }
+        drop(done_tx);
+        for (index, result) in done {
+            if let Err(s) = &result {
+                on_skip(s);
             }
+            results.push((index, result));
             progress.inc(1);
         }
     });
+    results.sort_by_key(|(index, _)| *index);
+    let (mut measured, mut skipped) = (Vec::new(), Vec::new());
+    for (_, result) in results {
+        match result {
+            Ok(m) => measured.push(m),
+            Err(s) => skipped.push(s),
+        }
+    }
     (measured, skipped)
 }
 
@@ -158,13 +185,18 @@ fn compression(path: &Path, bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Measures a decoded frame (on the calling thread, with every core).
-fn measure(path: PathBuf, image: &FitsImage, info: FrameInfo) -> Result<Measured, Skipped> {
+fn measure(
+    path: PathBuf,
+    image: &FitsImage,
+    info: FrameInfo,
+    workspace: &mut Workspace,
+) -> Result<Measured, Skipped> {
     let sky = info.shows_sky();
     let options = Options { saturation: image.saturation, detect_stars: sky, ..Options::default() };
     let (w, h) = (image.width, image.height);
     let analysis = match &image.pixels {
-        Pixels::U16(p) => Frame::new(p, w, h).map(|f| analyze(&f, &options)),
-        Pixels::F32(p) => Frame::new(p, w, h).map(|f| analyze(&f, &options)),
+        Pixels::U16(p) => Frame::new(p, w, h).map(|f| analyze_in(&f, &options, workspace)),
+        Pixels::F32(p) => Frame::new(p, w, h).map(|f| analyze_in(&f, &options, workspace)),
     };
     match analysis {
         Ok(a) => Ok(Measured { path, info, figures: Figures::of(&a, sky) }),
