@@ -1,11 +1,10 @@
-//! Reading and measuring the frames, both cores busy: a reader thread reads and
-//! decodes the next file while [`AT_ONCE`] measurers each analyse a frame (the
-//! analysis is itself parallel; a second frame fills the cores during the first's
-//! serial steps). The channel from the reader holds [`IN_FLIGHT`] frame, so at
-//! most four frames are in memory at once (being read, waiting, two being
-//! measured), plus the measured frames' pixel buffers on their way back to the
-//! reader for reuse, and the file bytes of the one being read (a buffer as large
-//! as the largest file).
+//! Reading and measuring the frames, every core busy: a reader thread reads and
+//! decodes the next file while measurers each analyse a frame, every measurer
+//! with its own share of the cores (see [`share_cores`]). The channel from the
+//! reader holds [`IN_FLIGHT`] frame, so the frames in memory at once are the one
+//! being read, the one waiting and one per measurer, plus the measured frames'
+//! pixel buffers on their way back to the reader for reuse, and the file bytes of
+//! the one being read (a buffer as large as the largest file).
 
 use std::fs::File;
 use std::io::Read;
@@ -13,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
 
 use indicatif::ProgressBar;
+use rayon::ThreadPool;
 use stx_analysis::{Analysis, Frame, Options, StarQuality, Workspace, analyze_in};
 use stx_camera::fits::{self, FitsImage, Pixels};
 
@@ -20,9 +20,41 @@ use super::header::FrameInfo;
 
 /// Decoded frames waiting for a measurer.
 const IN_FLIGHT: usize = 1;
-/// Frames measured at once. One leaves a core idle in the analysis's serial
-/// steps (about a quarter of the time on two cores); two fill them.
-const AT_ONCE: usize = 2;
+/// Most frames measured at once: each holds a frame and a [`Workspace`] (about
+/// 70 MB for a 4096² frame).
+const MAX_AT_ONCE: usize = 4;
+
+/// How many frames are measured at once, and with how many threads each. A frame
+/// per core first: frames need no coordination, while one frame's analysis spread
+/// over the cores leaves them idle in its serial steps and pays for every
+/// fork and join (measured in docs/analysis.md). Beyond [`MAX_AT_ONCE`] frames, each frame's analysis is itself parallel.
+fn share_cores(cores: usize) -> (usize, usize) {
+    let at_once = cores.clamp(1, MAX_AT_ONCE);
+    (at_once, (cores / at_once).max(1))
+}
+
+/// One measurer: its working memory and its share of the cores.
+struct Measurer {
+    workspace: Workspace,
+    /// `None` if the threads could not be started: then the shared pool.
+    pool: Option<ThreadPool>,
+}
+
+impl Measurer {
+    fn new(threads: usize) -> Measurer {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok();
+        Measurer { workspace: Workspace::new(), pool }
+    }
+
+    /// Measures a decoded frame on this measurer's threads.
+    fn measure(&mut self, path: PathBuf, image: &FitsImage, info: FrameInfo) -> Result<Measured, Skipped> {
+        let workspace = &mut self.workspace;
+        match &self.pool {
+            Some(pool) => pool.install(|| measure(path, image, info, workspace)),
+            None => measure(path, image, info, workspace),
+        }
+    }
+}
 
 /// What was measured on one frame. The star figures are `None` for frames that do
 /// not show the sky (darks, biases, flats), as in the image history.
@@ -87,10 +119,12 @@ pub(crate) fn measure_all(
     progress: &ProgressBar,
     mut on_skip: impl FnMut(&Skipped),
 ) -> (Vec<Measured>, Vec<Skipped>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (at_once, threads_each) = share_cores(cores);
     let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
     let rx = Mutex::new(rx);
     // Measured frames' pixel buffers, back to the reader for the next files.
-    let (give_back, spares) = mpsc::sync_channel::<Vec<u16>>(IN_FLIGHT + AT_ONCE);
+    let (give_back, spares) = mpsc::sync_channel::<Vec<u16>>(IN_FLIGHT + at_once);
     let (done_tx, done) = mpsc::channel();
     let mut results = Vec::with_capacity(paths.len());
     std::thread::scope(|scope| {
@@ -105,15 +139,15 @@ pub(crate) fn measure_all(
                 }
             }
         });
-        for _ in 0..AT_ONCE {
+        for _ in 0..at_once {
             let (rx, give_back, done_tx) = (&rx, give_back.clone(), done_tx.clone());
             scope.spawn(move || {
-                let mut workspace = Workspace::new();
+                let mut measurer = Measurer::new(threads_each);
                 // The lock is held only to take the next frame, never while measuring.
                 while let Ok((index, loaded)) = rx.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop))
                 {
                     let result = loaded.and_then(|(path, image, info)| {
-                        let result = measure(path, &image, info, &mut workspace);
+                        let result = measurer.measure(path, &image, info);
                         if let Pixels::U16(pixels) = image.pixels {
                             // Full only if the reader has stopped taking them: then drop it.
                             let _ = give_back.try_send(pixels);
@@ -184,7 +218,7 @@ fn compression(path: &Path, bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Measures a decoded frame (on the calling thread, with every core).
+/// Measures a decoded frame (on the current thread pool).
 fn measure(
     path: PathBuf,
     image: &FitsImage,
@@ -201,5 +235,24 @@ fn measure(
     match analysis {
         Ok(a) => Ok(Measured { path, info, figures: Figures::of(&a, sky) }),
         Err(e) => Err(Skipped { reason: format!("cannot analyse {}: {e}", path.display()) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(cores: usize, expect: (usize, usize)) {
+        assert_eq!(share_cores(cores), expect, "{cores} cores");
+    }
+
+    #[test]
+    fn a_frame_per_core_then_threads_per_frame() {
+        check(1, (1, 1));
+        check(2, (2, 1));
+        check(4, (4, 1));
+        check(6, (4, 1));
+        check(8, (4, 2));
+        check(64, (4, 16));
     }
 }
