@@ -11,6 +11,7 @@
 //! circle holds a neighbour's core are flagged as blended.
 
 use rayon::prelude::*;
+use wide::{CmpLe, f32x8};
 
 use crate::background::Background;
 use crate::detect::Candidate;
@@ -234,6 +235,11 @@ impl Cutout {
                 break;
             }
         }
+    }
+
+    /// Row `j`'s values from column `x0` to `x1` (cutout coordinates, inclusive).
+    fn row(&self, j: usize, x0: usize, x1: usize) -> &[f32] {
+        &self.values[j * self.width + x0..=j * self.width + x1]
     }
 
     /// Whether pixels within `r` (square) of (x, y) were cleaned.
@@ -517,35 +523,29 @@ fn windowed_centroid(
     give_up_snr: f64,
 ) -> Option<(f32, f32, f64)> {
     let window = (4.0 * sigma).max(MIN_RADIUS);
-    let inv2s2 = 0.5 / (sigma * sigma);
-    let mut wx = Vec::new();
+    let (inv2s2, window2) = (0.5 / (sigma * sigma), f32x8::splat(window * window));
     let mut snr = 0.0;
     for _ in 0..CENTROID_ITERATIONS {
         let (x0, x1, y0, y1) = cutout.bounds(x, y, window);
-        wx.clear();
-        wx.extend((x0..=x1).map(|i| (-((cutout.x0 + i) as f32 - x).powi(2) * inv2s2).exp()));
-        let (mut sw, mut swx, mut swy, mut sw2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        let columns = ColumnOffsets::new(cutout.x0 + x0, x1 - x0 + 1, x);
+        let wx: Vec<f32x8> = columns.dx.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()).collect();
+        // Summed in lanes over the whole window (a few hundred pixels: far within
+        // f32 precision), merged in f64 once.
+        let (mut a, mut b, mut c, mut d) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
         for j in y0..=y1 {
             let dy = (cutout.y0 + j) as f32 - y;
-            let wy = (-dy * dy * inv2s2).exp();
-            let row = &cutout.values[j * cutout.width + x0..=j * cutout.width + x1];
-            let (mut a, mut b, mut c, mut d) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-            for (k, (&v, &wxi)) in row.iter().zip(&wx).enumerate() {
-                let dx = (cutout.x0 + x0 + k) as f32 - x;
-                if dx * dx + dy * dy <= window * window {
-                    let weight = wxi * wy;
-                    let wv = v * weight;
-                    a += wv;
-                    b += wv * dx;
-                    c += wv * dy;
-                    d += weight * weight;
-                }
+            let (wy, dy, dy2) =
+                (f32x8::splat((-dy * dy * inv2s2).exp()), f32x8::splat(dy), f32x8::splat(dy * dy));
+            for ((v, dx), wx) in lanes(cutout.row(j, x0, x1)).zip(&columns.dx).zip(&wx) {
+                let weight = (*dx * *dx + dy2).cmp_le(window2).blend(*wx * wy, f32x8::ZERO);
+                let wv = v * weight;
+                a += wv;
+                b += wv * *dx;
+                c += wv * dy;
+                d += weight * weight;
             }
-            sw += f64::from(a);
-            swx += f64::from(b);
-            swy += f64::from(c);
-            sw2 += f64::from(d);
         }
+        let (sw, swx, swy, sw2) = (lane_sum(a), lane_sum(b), lane_sum(c), lane_sum(d));
         if sw <= 0.0 {
             return None;
         }
@@ -569,29 +569,63 @@ fn windowed_centroid(
 /// centres lie within `radius` of (x, y).
 fn sum_aperture(cutout: &Cutout, x: f32, y: f32, radius: f32) -> Aperture {
     let (x0, x1, y0, y1) = cutout.bounds(x, y, radius);
-    let mut a = Aperture::default();
-    let r2max = radius * radius;
+    let columns = ColumnOffsets::new(cutout.x0 + x0, x1 - x0 + 1, x);
+    let r2max = f32x8::splat(radius * radius);
+    // As in the windowed centroid: lanes over the whole circle, merged once.
+    let (mut flux, mut flux_r, mut area, mut sum_r) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
     for j in y0..=y1 {
         let dy = (cutout.y0 + j) as f32 - y;
-        let row = &cutout.values[j * cutout.width + x0..=j * cutout.width + x1];
-        let (mut flux, mut flux_r, mut area, mut sum_r) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-        for (k, &v) in row.iter().enumerate() {
-            let dx = (cutout.x0 + x0 + k) as f32 - x;
-            let r2 = dx * dx + dy * dy;
-            if r2 <= r2max {
-                let r = r2.sqrt();
-                flux += v;
-                flux_r += v * r;
-                area += 1.0;
-                sum_r += r;
-            }
+        let dy2 = f32x8::splat(dy * dy);
+        for (v, dx) in lanes(cutout.row(j, x0, x1)).zip(&columns.dx) {
+            let r2 = *dx * *dx + dy2;
+            let inside = r2.cmp_le(r2max);
+            let (v, r) = (inside.blend(v, f32x8::ZERO), inside.blend(r2.sqrt(), f32x8::ZERO));
+            flux += v;
+            flux_r += v * r;
+            area += inside.blend(f32x8::ONE, f32x8::ZERO);
+            sum_r += r;
         }
-        a.flux += f64::from(flux);
-        a.flux_r += f64::from(flux_r);
-        a.area += f64::from(area);
-        a.sum_r += f64::from(sum_r);
     }
-    a
+    Aperture { flux: lane_sum(flux), flux_r: lane_sum(flux_r), area: lane_sum(area), sum_r: lane_sum(sum_r) }
+}
+
+/// The offsets from `x` of `n` frame columns from `first`, eight to a lane; the
+/// padding of the last lane lies far outside any circle.
+struct ColumnOffsets {
+    dx: Vec<f32x8>,
+}
+
+impl ColumnOffsets {
+    /// Far enough that a padding column is outside every window and aperture, near
+    /// enough that its square is finite (zero weight times it stays zero).
+    const PADDING: f32 = 1e6;
+
+    fn new(first: usize, n: usize, x: f32) -> Self {
+        let start = first as f32 - x;
+        let dx = (0..n.div_ceil(8))
+            .map(|lane| {
+                f32x8::from(std::array::from_fn::<f32, 8, _>(|k| {
+                    let i = 8 * lane + k;
+                    if i < n { start + i as f32 } else { Self::PADDING }
+                }))
+            })
+            .collect();
+        ColumnOffsets { dx }
+    }
+}
+
+/// A row's values eight to a lane, the last lane padded with zeros.
+fn lanes(row: &[f32]) -> impl Iterator<Item = f32x8> + '_ {
+    row.chunks(8).map(|chunk| {
+        let mut lane = [0.0f32; 8];
+        lane[..chunk.len()].copy_from_slice(chunk);
+        f32x8::from(lane)
+    })
+}
+
+/// The sum of a lane's eight values, in `f64`.
+fn lane_sum(lane: f32x8) -> f64 {
+    lane.to_array().iter().map(|&v| f64::from(v)).sum()
 }
 
 /// Highest raw pixel value within `radius` of (x, y).
