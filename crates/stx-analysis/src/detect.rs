@@ -25,7 +25,8 @@ const KERNEL_RADIUS: usize = 3;
 const TAPS: usize = 2 * KERNEL_RADIUS + 1;
 /// Rows per band of the matched filter (its working set, ~40 rows, stays in cache).
 const BAND_ROWS: usize = 32;
-/// Pixels tested at once for any value above the threshold, before single pixels.
+/// Pixels tested at once for any value above the threshold, before single pixels
+/// (at most 32: one bit each in a `u32`).
 const MAXIMA_BLOCK: usize = 32;
 /// Maxima closer than this (binned pixels) are tested for a dip between them.
 const BLEND_SEARCH_BINNED: f32 = 10.0;
@@ -263,34 +264,53 @@ fn local_maxima(snr: &Grid, nsigma: f32) -> Vec<Candidate> {
         .flat_map_iter(|y| {
             let (up, row, down) = (snr.row(y - 1), snr.row(y), snr.row(y + 1));
             // Almost every pixel is below the threshold: skip blocks of them with a
-            // branch-free (vectorised) test before looking at single pixels.
+            // branch-free (vectorised) test. In the rest (a star's wings: most of a
+            // block above the threshold) the row maxima are found branch-free as a
+            // bit per pixel; only those few are compared with the rows around.
             let above = (1..w - 1).step_by(MAXIMA_BLOCK).filter(move |&x0| {
                 row[x0..(x0 + MAXIMA_BLOCK).min(w - 1)].iter().fold(false, |any, &v| any | (v >= nsigma))
             });
-            above.flat_map(move |x0| x0..(x0 + MAXIMA_BLOCK).min(w - 1)).filter_map(move |x| {
-                let c = row[x];
-                let is_max = c >= nsigma
-                    && c > up[x - 1]
-                    && c > up[x]
-                    && c > up[x + 1]
-                    && c > row[x - 1]
-                    && c >= row[x + 1]
-                    && c >= down[x - 1]
-                    && c >= down[x]
-                    && c >= down[x + 1];
-                is_max.then(|| {
-                    let dx = parabola_offset(row[x - 1], c, row[x + 1]);
-                    let dy = parabola_offset(up[x], c, down[x]);
-                    Candidate {
-                        x: 2.0 * (x as f32 + dx) + 0.5,
-                        y: 2.0 * (y as f32 + dy) + 0.5,
-                        snr: c,
-                        blended: false,
-                    }
-                })
-            })
+            above.flat_map(move |x0| row_maxima(row, x0, (x0 + MAXIMA_BLOCK).min(w - 1), nsigma)).filter_map(
+                move |x| {
+                    let c = row[x];
+                    let is_max = c > up[x - 1]
+                        && c > up[x]
+                        && c > up[x + 1]
+                        && c >= down[x - 1]
+                        && c >= down[x]
+                        && c >= down[x + 1];
+                    is_max.then(|| {
+                        let dx = parabola_offset(row[x - 1], c, row[x + 1]);
+                        let dy = parabola_offset(up[x], c, down[x]);
+                        Candidate {
+                            x: 2.0 * (x as f32 + dx) + 0.5,
+                            y: 2.0 * (y as f32 + dy) + 0.5,
+                            snr: c,
+                            blended: false,
+                        }
+                    })
+                },
+            )
         })
         .collect()
+}
+
+/// The columns `x` in `x0..x1` (at most [`MAXIMA_BLOCK`], within the row's ends)
+/// where `row[x]` is at or above `nsigma` and a maximum along the row (strict
+/// against the left neighbour, ≥ the right one).
+fn row_maxima(row: &[f32], x0: usize, x1: usize, nsigma: f32) -> impl Iterator<Item = usize> {
+    let (left, centre, right) = (&row[x0 - 1..x1 - 1], &row[x0..x1], &row[x0 + 1..x1 + 1]);
+    let mut bits =
+        centre.iter().zip(left).zip(right).enumerate().fold(0u32, |bits, (i, ((&c, &l), &r))| {
+            bits | (u32::from((c >= nsigma) & (c > l) & (c >= r)) << i)
+        });
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            x0 + i
+        })
+    })
 }
 
 /// Offset of the vertex of the parabola through (-1, a), (0, b), (1, c), in [-0.5, 0.5].
