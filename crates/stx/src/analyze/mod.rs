@@ -3,7 +3,7 @@
 //! optionally moved aside. One file alone is listed figure by figure.
 //!
 //! The steps, each in its own module: `discover` (which files), `measure` (read and
-//! measure, both cores busy), `header` (what the FITS header says), `flags` (which
+//! measure, a frame per core), `header` (what the FITS header says), `flags` (which
 //! frames stand out), `report` (table, JSON, CSV), `reject` (moving them aside).
 
 mod discover;
