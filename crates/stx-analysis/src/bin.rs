@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use crate::frame::{Frame, Pixel};
-use crate::workspace::filled;
+use crate::workspace::overwritable;
 
 /// A row-major `f32` image (the binned frame, or a derived one of the same grid).
 #[derive(Debug, Clone)]
@@ -28,7 +28,8 @@ impl Grid {
 /// `buffer`'s allocation.
 pub(crate) fn bin2x2<P: Pixel>(frame: &Frame<'_, P>, buffer: Vec<f32>) -> Grid {
     let (width, height) = (frame.width() / 2, frame.height() / 2);
-    let mut data = filled(buffer, width * height, 0.0);
+    // Every element is written below.
+    let mut data = overwritable(buffer, width * height, 0.0);
     data.par_chunks_mut(width).enumerate().for_each(|(y, out)| {
         let (top, bottom) = (frame.row(2 * y), frame.row(2 * y + 1));
         // Pairs by `chunks_exact`, not indices: no bounds checks, so the loop vectorises.

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::background::Background;
 use crate::bin::Grid;
 use crate::neighbours::SpatialGrid;
-use crate::workspace::{Workspace, filled};
+use crate::workspace::{Workspace, filled, overwritable};
 
 /// Frames smaller than this (either side, frame pixels) get no star detection.
 pub(crate) const MIN_FRAME_SIZE: usize = 16;
@@ -176,7 +176,8 @@ fn matched_filter(binned: &Grid, background: &Background, buffer: Vec<f32>) -> G
     // ‖k‖ of the separable 2-D kernel is Σ k1².
     let norm = 1.0 / k.iter().map(|v| v * v).sum::<f32>();
     let k_norm = k.map(|v| v * norm);
-    let mut data = filled(buffer, w * h, 0.0);
+    // Every element is written below (each band's rows, whole).
+    let mut data = overwritable(buffer, w * h, 0.0);
     data.par_chunks_mut(w * BAND_ROWS).enumerate().for_each_init(
         || (RowScratch::new(w), Vec::new()),
         |(scratch, band), (b, out)| {

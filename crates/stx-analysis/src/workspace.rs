@@ -34,3 +34,12 @@ pub(crate) fn filled<T: Copy>(mut buffer: Vec<T>, len: usize, fill: T) -> Vec<T>
     buffer.resize(len, fill);
     buffer
 }
+
+/// `buffer` at `len` elements, for a step that writes every element before it
+/// reads any: only elements it never held are filled (written, so not the zero
+/// page either); the others keep the last frame's values until overwritten. Saves
+/// [`filled`]'s pass over the whole buffer.
+pub(crate) fn overwritable<T: Copy>(mut buffer: Vec<T>, len: usize, fill: T) -> Vec<T> {
+    buffer.resize(len, fill);
+    buffer
+}
