@@ -6,8 +6,6 @@
 //! pixel buffers on their way back to the reader for reuse, and the file bytes of
 //! the one being read (a buffer as large as the largest file).
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
 
@@ -16,6 +14,7 @@ use rayon::ThreadPool;
 use stx_analysis::{Analysis, Frame, Options, StarQuality, Workspace, analyze_in};
 use stx_camera::fits::{self, FitsImage, Pixels};
 
+use super::file_bytes;
 use super::header::FrameInfo;
 
 /// Decoded frames waiting for a measurer.
@@ -189,10 +188,7 @@ fn load(
 ) -> Result<(PathBuf, FitsImage, FrameInfo), Skipped> {
     let skip = |reason: String| Skipped { reason };
     let shown = path.display();
-    bytes.clear();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(bytes))
-        .map_err(|e| skip(format!("cannot read {shown}: {e}")))?;
+    let bytes = file_bytes::read(path, bytes).map_err(|e| skip(format!("cannot read {shown}: {e}")))?;
     if let Some(how) = compression(path, bytes) {
         return Err(skip(format!("{shown} is not a usable FITS image: compressed ({how})")));
     }

@@ -7,6 +7,7 @@
 //! frames stand out), `report` (table, JSON, CSV), `reject` (moving them aside).
 
 mod discover;
+mod file_bytes;
 mod flags;
 mod header;
 mod measure;
