@@ -25,8 +25,9 @@ const MAX_AT_ONCE: usize = 4;
 
 /// How many frames are measured at once, and with how many threads each. A frame
 /// per core first: frames need no coordination, while one frame's analysis spread
-/// over the cores leaves them idle in its serial steps and pays for every
-/// fork and join (measured in docs/analysis.md). Beyond [`MAX_AT_ONCE`] frames, each frame's analysis is itself parallel.
+/// over the cores leaves them idle in its serial steps and pays for every fork and
+/// join (measured in docs/analysis.md). Beyond [`MAX_AT_ONCE`] frames, each frame's
+/// analysis is itself parallel.
 fn share_cores(cores: usize) -> (usize, usize) {
     let at_once = cores.clamp(1, MAX_AT_ONCE);
     (at_once, (cores / at_once).max(1))
