@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use wide::{CmpGe, CmpLe, f32x8};
 
 use crate::bin::Grid;
+use crate::lanes::{lane_sum, lanes};
 
 /// Mesh cell size in binned pixels (32 = 64 frame pixels, SEP's default): small
 /// enough to follow vignetting and gradients, big enough for a stable estimate.
@@ -326,17 +327,11 @@ fn clipped_moments(samples: &[f32], lo: f32, hi: f32, reference: f32) -> Option<
         sum += d;
         sum_sq += d * d;
     };
-    let chunks = samples.chunks_exact(8);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        add(f32x8::from(<[f32; 8]>::try_from(chunk).expect("chunks of 8")));
-    }
     // NaN padding is never inside the clip range.
-    let mut last = [f32::NAN; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    add(f32x8::from(last));
-    let total = |lanes: f32x8| lanes.to_array().iter().map(|&v| f64::from(v)).sum::<f64>();
-    let (n, sum, sum_sq) = (total(n), total(sum), total(sum_sq));
+    for lane in lanes(samples, f32::NAN) {
+        add(lane);
+    }
+    let (n, sum, sum_sq) = (lane_sum(n), lane_sum(sum), lane_sum(sum_sq));
     if n < 3.0 {
         return None;
     }

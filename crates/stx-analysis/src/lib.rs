@@ -46,6 +46,7 @@ mod columns;
 mod detect;
 mod error;
 mod frame;
+mod lanes;
 mod measure;
 mod neighbours;
 mod shape;

@@ -13,6 +13,8 @@
 use rayon::prelude::*;
 use wide::{CmpLe, f32x8};
 
+use crate::lanes::{column_offsets, lane_sum, lanes};
+
 use crate::background::Background;
 use crate::detect::Candidate;
 use crate::frame::{Frame, Pixel};
@@ -527,8 +529,8 @@ fn windowed_centroid(
     let mut snr = 0.0;
     for _ in 0..CENTROID_ITERATIONS {
         let (x0, x1, y0, y1) = cutout.bounds(x, y, window);
-        let columns = ColumnOffsets::new(cutout.x0 + x0, x1 - x0 + 1, x);
-        let wx: Vec<f32x8> = columns.dx.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()).collect();
+        let dxs = column_offsets(cutout.x0 + x0, x1 - x0 + 1, x);
+        let wx: Vec<f32x8> = dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()).collect();
         // Summed in lanes over the whole window (a few hundred pixels: far within
         // f32 precision), merged in f64 once.
         let (mut a, mut b, mut c, mut d) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
@@ -536,7 +538,7 @@ fn windowed_centroid(
             let dy = (cutout.y0 + j) as f32 - y;
             let (wy, dy, dy2) =
                 (f32x8::splat((-dy * dy * inv2s2).exp()), f32x8::splat(dy), f32x8::splat(dy * dy));
-            for ((v, dx), wx) in lanes(cutout.row(j, x0, x1)).zip(&columns.dx).zip(&wx) {
+            for ((v, dx), wx) in lanes(cutout.row(j, x0, x1), 0.0).zip(&dxs).zip(&wx) {
                 let weight = (*dx * *dx + dy2).cmp_le(window2).blend(*wx * wy, f32x8::ZERO);
                 let wv = v * weight;
                 a += wv;
@@ -569,14 +571,14 @@ fn windowed_centroid(
 /// centres lie within `radius` of (x, y).
 fn sum_aperture(cutout: &Cutout, x: f32, y: f32, radius: f32) -> Aperture {
     let (x0, x1, y0, y1) = cutout.bounds(x, y, radius);
-    let columns = ColumnOffsets::new(cutout.x0 + x0, x1 - x0 + 1, x);
+    let dxs = column_offsets(cutout.x0 + x0, x1 - x0 + 1, x);
     let r2max = f32x8::splat(radius * radius);
     // As in the windowed centroid: lanes over the whole circle, merged once.
     let (mut flux, mut flux_r, mut area, mut sum_r) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
     for j in y0..=y1 {
         let dy = (cutout.y0 + j) as f32 - y;
         let dy2 = f32x8::splat(dy * dy);
-        for (v, dx) in lanes(cutout.row(j, x0, x1)).zip(&columns.dx) {
+        for (v, dx) in lanes(cutout.row(j, x0, x1), 0.0).zip(&dxs) {
             let r2 = *dx * *dx + dy2;
             let inside = r2.cmp_le(r2max);
             let (v, r) = (inside.blend(v, f32x8::ZERO), inside.blend(r2.sqrt(), f32x8::ZERO));
@@ -587,45 +589,6 @@ fn sum_aperture(cutout: &Cutout, x: f32, y: f32, radius: f32) -> Aperture {
         }
     }
     Aperture { flux: lane_sum(flux), flux_r: lane_sum(flux_r), area: lane_sum(area), sum_r: lane_sum(sum_r) }
-}
-
-/// The offsets from `x` of `n` frame columns from `first`, eight to a lane; the
-/// padding of the last lane lies far outside any circle.
-struct ColumnOffsets {
-    dx: Vec<f32x8>,
-}
-
-impl ColumnOffsets {
-    /// Far enough that a padding column is outside every window and aperture, near
-    /// enough that its square is finite (zero weight times it stays zero).
-    const PADDING: f32 = 1e6;
-
-    fn new(first: usize, n: usize, x: f32) -> Self {
-        let start = first as f32 - x;
-        let dx = (0..n.div_ceil(8))
-            .map(|lane| {
-                f32x8::from(std::array::from_fn::<f32, 8, _>(|k| {
-                    let i = 8 * lane + k;
-                    if i < n { start + i as f32 } else { Self::PADDING }
-                }))
-            })
-            .collect();
-        ColumnOffsets { dx }
-    }
-}
-
-/// A row's values eight to a lane, the last lane padded with zeros.
-fn lanes(row: &[f32]) -> impl Iterator<Item = f32x8> + '_ {
-    row.chunks(8).map(|chunk| {
-        let mut lane = [0.0f32; 8];
-        lane[..chunk.len()].copy_from_slice(chunk);
-        f32x8::from(lane)
-    })
-}
-
-/// The sum of a lane's eight values, in `f64`.
-fn lane_sum(lane: f32x8) -> f64 {
-    lane.to_array().iter().map(|&v| f64::from(v)).sum()
 }
 
 /// Highest raw pixel value within `radius` of (x, y).
