@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use wide::{CmpGe, CmpLe, f32x8};
 
 use crate::bin::Grid;
-use crate::lanes::{lane_sum, lanes};
+use crate::lanes::{full, lane_sum, padded};
 
 /// Mesh cell size in binned pixels (32 = 64 frame pixels, SEP's default): small
 /// enough to follow vignetting and gradients, big enough for a stable estimate.
@@ -327,10 +327,13 @@ fn clipped_moments(samples: &[f32], lo: f32, hi: f32, reference: f32) -> Option<
         sum += d;
         sum_sq += d * d;
     };
-    // NaN padding is never inside the clip range.
-    for lane in lanes(samples, f32::NAN) {
-        add(lane);
+    let chunks = samples.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        add(full(chunk));
     }
+    // NaN padding is never inside the clip range.
+    add(padded(rest, f32::NAN));
     let (n, sum, sum_sq) = (lane_sum(n), lane_sum(sum), lane_sum(sum_sq));
     if n < 3.0 {
         return None;
