@@ -3,11 +3,13 @@
 //! 4096²), and optionally writes the frames, the truth and our catalogue for the
 //! peer scripts in `scripts/analysis/`.
 //!
-//! Run with `cargo run --release -p stx-analysis --example bench -- [--out DIR] [--repeat N] [--sizes 1024,4096] [--cold]`.
+//! Run with `cargo run --release -p stx-analysis --example bench -- [--out DIR] [--repeat N] [--sizes 1024,4096] [--cold] [--steps]`.
 //! Timings exclude rendering and file I/O; each is the median of N runs after one
 //! warm-up run. Repeated runs find a small frame (and its working grids) still in
 //! the caches, which a fresh camera frame would not be; `--cold` evicts the caches
 //! before each run, so that frames of every size pay the same memory traffic.
+//! `--steps` also prints each step's median time (`stx_analysis::StepTimes`); with
+//! `RAYON_NUM_THREADS=1` those are its CPU time.
 #![allow(missing_docs)]
 
 #[path = "../tests/common/synth.rs"]
@@ -16,7 +18,7 @@ mod synth;
 use std::io::Write;
 use std::time::Instant;
 
-use stx_analysis::{Analysis, Frame, Options, analyze};
+use stx_analysis::{Analysis, Frame, Options, StepTimes, Workspace, analyze, analyze_timed};
 use synth::{Psf, Scene};
 
 /// Stars per pixel: 2000 on a 4096×4096 frame.
@@ -57,23 +59,43 @@ fn evict_caches(buffer: &[u8]) {
     std::hint::black_box(buffer.iter().step_by(64).fold(0u8, |sum, &b| sum.wrapping_add(b)));
 }
 
-/// Median wall time, mean CPU time per run (eviction excluded), and the analysis.
-fn time(pixels: &[u16], size: usize, repeat: usize, cold: Option<&[u8]>) -> (f64, f64, Analysis) {
+/// One size's timings: median wall time and mean CPU time per run (eviction
+/// excluded), each step's median time, and the analysis.
+struct Timing {
+    wall: f64,
+    cpu: f64,
+    steps: Vec<(&'static str, f64)>,
+    analysis: Analysis,
+}
+
+/// Times `repeat` runs, each in a fresh workspace as a camera frame would be.
+fn time(pixels: &[u16], size: usize, repeat: usize, cold: Option<&[u8]>) -> Timing {
     let frame = Frame::new(pixels, size, size).unwrap();
     let options = Options::default();
-    let mut result = analyze(&frame, &options);
-    let (mut times, mut cpu) = (Vec::with_capacity(repeat), 0.0);
+    let mut analysis = analyze(&frame, &options);
+    let (mut walls, mut cpu, mut steps) = (Vec::with_capacity(repeat), 0.0, Vec::<StepTimes>::new());
     for _ in 0..repeat {
         if let Some(buffer) = cold {
             evict_caches(buffer);
         }
         let (t, cpu_start) = (Instant::now(), cpu_seconds());
-        result = analyze(&frame, &options);
-        times.push(t.elapsed().as_secs_f64());
+        let times;
+        (analysis, times) = analyze_timed(&frame, &options, &mut Workspace::new());
+        walls.push(t.elapsed().as_secs_f64());
         cpu += cpu_seconds() - cpu_start;
+        steps.push(times);
     }
-    times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], cpu / repeat as f64, result)
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let names = StepTimes::default().named().map(|(name, _)| name);
+    let steps = names
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| (name, median(steps.iter().map(|s| s.named()[i].1.as_secs_f64()).collect())))
+        .collect();
+    Timing { wall: median(walls), cpu: cpu / repeat as f64, steps, analysis }
 }
 
 /// Writes a BITPIX 16 / BZERO 32768 FITS file.
@@ -121,6 +143,7 @@ fn main() {
     let out = arg("--out").map(std::path::PathBuf::from);
     let repeat: usize = arg("--repeat").map(|r| r.parse().unwrap()).unwrap_or(7);
     // Filled with ones, not zeros: pages of zeros would all map the one zero page.
+    let steps = args.iter().any(|a| a == "--steps");
     let eviction = args.iter().any(|a| a == "--cold").then(|| vec![1u8; EVICTION_BYTES]);
     let threads = rayon::current_num_threads();
     println!(
@@ -134,7 +157,8 @@ fn main() {
     for size in sizes {
         let scene = scene(size, psf, 1);
         let pixels = scene.render(2);
-        let (t, cpu, a) = time(&pixels, size, repeat, eviction.as_deref());
+        let Timing { wall: t, cpu, steps: step_times, analysis: a } =
+            time(&pixels, size, repeat, eviction.as_deref());
         println!(
             "ours {size}x{size}: {:.4} s  (CPU {:.4} s over all threads; {:.2} ns/pixel; {} stars rendered, {} found, HFR {:.3})",
             t,
@@ -144,6 +168,11 @@ fn main() {
             a.stars.len(),
             a.hfr
         );
+        if steps {
+            let shown: Vec<String> =
+                step_times.iter().map(|(name, s)| format!("{name} {:.1} ms", s * 1e3)).collect();
+            println!("  steps (median): {}", shown.join(", "));
+        }
         if size == 4096
             && let Some(dir) = &out
         {

@@ -25,7 +25,7 @@
 //!    column, or a trail along the columns; stars, a few rows tall, do not count.
 //!
 //! Steps 2–4 work in a [`Workspace`], which a batch keeps from frame to frame
-//! ([`analyze_in`]).
+//! ([`analyze_in`]); [`analyze_timed`] also says how long each step took.
 //!
 //! **Invariant:** no I/O and no serialization here. Pixel types are normalised once,
 //! at the boundary, through the sealed [`Pixel`] trait (`u16` and `f32`).
@@ -52,13 +52,17 @@ mod neighbours;
 mod shape;
 mod stats;
 mod summary;
+mod timing;
 mod workspace;
+
+use timing::timed;
 
 pub use error::{Error, ErrorKind};
 pub use frame::{Frame, Pixel};
 pub use measure::{Star, StarQuality};
 pub use shape::Shape;
 pub use stats::{FrameStats, Histogram};
+pub use timing::StepTimes;
 pub use workspace::Workspace;
 
 /// Tuning of an analysis. `Options::default()` suits STX frames.
@@ -128,36 +132,56 @@ pub fn analyze<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Analysis {
 /// [`analyze`], with working memory kept in `workspace` from frame to frame: for
 /// batches, where fresh buffers would cost a tenth of the time in page faults.
 pub fn analyze_in<P: Pixel>(frame: &Frame<'_, P>, options: &Options, workspace: &mut Workspace) -> Analysis {
-    let stats = stats::frame_stats(frame);
-    let stars = if options.detect_stars { find_stars_in(frame, options, workspace) } else { Vec::new() };
-    let hfr = summary::frame_hfr(&stars, options.hfr_min_snr);
-    let shape = shape::frame_shape(&stars);
-    Analysis {
+    analyze_timed(frame, options, workspace).0
+}
+
+/// [`analyze_in`], and how long each step took.
+pub fn analyze_timed<P: Pixel>(
+    frame: &Frame<'_, P>,
+    options: &Options,
+    workspace: &mut Workspace,
+) -> (Analysis, StepTimes) {
+    let mut times = StepTimes::default();
+    let stats = timed(&mut times.statistics, || stats::frame_stats(frame));
+    let stars =
+        if options.detect_stars { find_stars_in(frame, options, workspace, &mut times) } else { Vec::new() };
+    let (hfr, shape) = timed(&mut times.summary, || {
+        (summary::frame_hfr(&stars, options.hfr_min_snr), shape::frame_shape(&stars))
+    });
+    let column_excess = timed(&mut times.columns, || columns::column_excess(frame));
+    let analysis = Analysis {
         stats,
         stars,
         hfr: hfr.mean,
         hfr_std_dev: hfr.std_dev,
         hfr_star_count: hfr.count,
         shape,
-        column_excess: columns::column_excess(frame),
-    }
+        column_excess,
+    };
+    (analysis, times)
 }
 
 /// Detects and measures the stars of a frame (steps 2–5 of the pipeline).
 pub fn find_stars<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Vec<Star> {
-    find_stars_in(frame, options, &mut Workspace::new())
+    find_stars_in(frame, options, &mut Workspace::new(), &mut StepTimes::default())
 }
 
-/// [`find_stars`] in a kept workspace.
-fn find_stars_in<P: Pixel>(frame: &Frame<'_, P>, options: &Options, workspace: &mut Workspace) -> Vec<Star> {
+/// [`find_stars`] in a kept workspace, adding each step's time to `times`.
+fn find_stars_in<P: Pixel>(
+    frame: &Frame<'_, P>,
+    options: &Options,
+    workspace: &mut Workspace,
+    times: &mut StepTimes,
+) -> Vec<Star> {
     if frame.width() < detect::MIN_FRAME_SIZE || frame.height() < detect::MIN_FRAME_SIZE {
         return Vec::new();
     }
-    let binned = bin::bin2x2(frame, std::mem::take(&mut workspace.binned));
-    let background = background::Background::estimate(&binned);
-    let (candidates, star_mask) = detect::detect(&binned, &background, options.detect_nsigma, workspace);
-    let background = background.refine(&binned, &star_mask);
+    let binned = timed(&mut times.bin, || bin::bin2x2(frame, std::mem::take(&mut workspace.binned)));
+    let background = timed(&mut times.background, || background::Background::estimate(&binned));
+    let (candidates, star_mask) =
+        timed(&mut times.detect, || detect::detect(&binned, &background, options.detect_nsigma, workspace));
+    let background = timed(&mut times.refine, || background.refine(&binned, &star_mask));
     (workspace.binned, workspace.mask) = (binned.data, star_mask);
     let saturation = options.saturation.or(P::DEFAULT_SATURATION);
-    measure::measure_all(frame, &background, &candidates, saturation)
+    timed(&mut times.measure, || measure::measure_all(frame, &background, &candidates, saturation))
 }

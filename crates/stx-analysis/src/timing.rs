@@ -1,0 +1,49 @@
+//! How long each step of an analysis took, so that a benchmark can say where the
+//! time goes (`examples/bench.rs --steps`) without a build of its own.
+
+use std::time::{Duration, Instant};
+
+/// Wall time of each step of one analysis (zero for steps it skipped).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StepTimes {
+    /// Step 1: the statistics.
+    pub statistics: Duration,
+    /// Step 2: the 2×2-binned frame.
+    pub bin: Duration,
+    /// Step 3: the first background estimate.
+    pub background: Duration,
+    /// Step 4: the matched filter, its maxima and the star mask.
+    pub detect: Duration,
+    /// Step 3 again: the background with the stars masked.
+    pub refine: Duration,
+    /// Step 5: each candidate measured.
+    pub measure: Duration,
+    /// Steps 6 and 7: the frame HFR and shape.
+    pub summary: Duration,
+    /// Step 8: the column profile.
+    pub columns: Duration,
+}
+
+impl StepTimes {
+    /// Every step, named, in pipeline order.
+    pub fn named(&self) -> [(&'static str, Duration); 8] {
+        [
+            ("statistics", self.statistics),
+            ("bin", self.bin),
+            ("background", self.background),
+            ("detect", self.detect),
+            ("refine", self.refine),
+            ("measure", self.measure),
+            ("summary", self.summary),
+            ("columns", self.columns),
+        ]
+    }
+}
+
+/// Runs `step`, adding its wall time to `slot`.
+pub(crate) fn timed<T>(slot: &mut Duration, step: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let result = step();
+    *slot += start.elapsed();
+    result
+}
