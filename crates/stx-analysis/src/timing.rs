@@ -47,3 +47,24 @@ pub(crate) fn timed<T>(slot: &mut Duration, step: impl FnOnce() -> T) -> T {
     *slot += start.elapsed();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::{Frame, Options, Workspace, analyze, analyze_timed};
+
+    #[test]
+    fn the_timed_analysis_is_the_analysis_and_skipped_steps_take_no_time() {
+        let pixels: Vec<u16> = (0..64 * 64).map(|i| 1000 + (i % 7) as u16).collect();
+        let frame = Frame::new(&pixels, 64, 64).unwrap();
+        for detect_stars in [false, true] {
+            let options = Options { detect_stars, ..Options::default() };
+            let (analysis, times) = analyze_timed(&frame, &options, &mut Workspace::new());
+            assert_eq!(analysis, analyze(&frame, &options));
+            let star_steps = [times.bin, times.background, times.detect, times.refine, times.measure];
+            assert_eq!(star_steps.iter().all(|t| *t > Duration::ZERO), detect_stars, "{times:?}");
+            assert!(times.statistics > Duration::ZERO && times.columns > Duration::ZERO);
+        }
+    }
+}
