@@ -82,8 +82,13 @@ def evict(files):
 
 def children_cpu():
     """CPU seconds of the finished children (user + system)."""
+    return sum(children_cpu_split())
+
+
+def children_cpu_split():
+    """User and system CPU seconds of the finished children."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
+    return r.ru_utime, r.ru_stime
 
 
 def time_read(files):
@@ -124,12 +129,13 @@ def time_read_direct(files):
 
 
 def time_ours(directory):
-    """Wall and CPU seconds of `stx analyze`, and its summary line."""
-    cpu0, start = children_cpu(), time.perf_counter()
+    """Wall, CPU and system (kernel) CPU seconds of `stx analyze`, and its summary line."""
+    (user0, sys0), start = children_cpu_split(), time.perf_counter()
     res = subprocess.run([STX, "analyze", directory], stdout=subprocess.PIPE, text=True, check=True)
-    wall, cpu = time.perf_counter() - start, children_cpu() - cpu0
+    wall = time.perf_counter() - start
+    user, system = (a - b for a, b in zip(children_cpu_split(), (user0, sys0)))
     summary = [line for line in res.stdout.splitlines() if "frames measured" in line]
-    return wall, cpu, summary[0] if summary else "?"
+    return wall, user + system, system, summary[0] if summary else "?"
 
 
 def sep_measure(path):
@@ -180,9 +186,10 @@ def main():
 
     evict(files)
     load_before = os.getloadavg()[0]
-    ours_s, ours_cpu, summary = time_ours(args.dir)
+    ours_s, ours_cpu, ours_sys, summary = time_ours(args.dir)
     print("== ours: stx analyze %s ==" % args.dir)
-    print("  ours: %.2f s  %.2f frames/s  CPU %.3f s/frame  (%s)" % (ours_s, n / ours_s, ours_cpu / n, summary))
+    print("  ours: %.2f s  %.2f frames/s  CPU %.3f s/frame, of it %.1f ms in the kernel  (%s)" % (
+        ours_s, n / ours_s, ours_cpu / n, 1e3 * ours_sys / n, summary))
 
     evict(files)
     sep_s, sep_cpu, results = time_sep(files, cores)

@@ -130,7 +130,7 @@ pub fn analyze<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Analysis {
 }
 
 /// [`analyze`], with working memory kept in `workspace` from frame to frame: for
-/// batches, where fresh buffers would cost a tenth of the time in page faults.
+/// batches, where fresh buffers would cost page faults on every frame.
 pub fn analyze_in<P: Pixel>(frame: &Frame<'_, P>, options: &Options, workspace: &mut Workspace) -> Analysis {
     analyze_timed(frame, options, workspace).0
 }

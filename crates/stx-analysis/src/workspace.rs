@@ -2,7 +2,7 @@
 //!
 //! Steps 2–4 each fill a buffer the size of the binned frame. Fresh, such a
 //! buffer costs a page fault per 4 KiB (the kernel zeroing each page: about 9000
-//! faults for a 4096² frame, a tenth of the analysis); kept, only its own writes.
+//! faults for a 4096² frame); kept, only its own writes.
 
 /// Buffers for analysing one frame at a time, reused from frame to frame: about
 /// 2.3 bytes per frame pixel once grown (a 4096² frame: 38 MB). Pass the same one

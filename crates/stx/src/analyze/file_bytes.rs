@@ -4,7 +4,7 @@
 //! file ahead into cache pages, copies them out and later reclaims them: on the
 //! batch benchmark (frames of 32 MiB, read cold) 11–26 ms of kernel time per frame.
 //! Direct I/O (`O_DIRECT`, Linux) reads the file straight into the buffer: about
-//! 4 ms. Where direct I/O is refused (some file systems; systems other than
+//! 5 ms (`scripts/analysis/batch_bench.py` prints it; docs/analysis.md). Where direct I/O is refused (some file systems; systems other than
 //! Linux) the file is read the ordinary way.
 
 use std::fs::File;
