@@ -27,12 +27,14 @@ pub(crate) fn padded(rest: &[f32], pad: f32) -> f32x8 {
     f32x8::from(lane)
 }
 
-/// The offsets from `x` of `n` frame columns from `first`, eight to a lane; the
-/// last lane's padding lies [`FAR`] away, outside every window and aperture.
-pub(crate) fn column_offsets(first: usize, n: usize, x: f32) -> Vec<f32x8> {
+/// The offsets from `x` of `n` frame columns from `first`, eight to a lane, into
+/// `out` (emptied first: a loop reuses one); the last lane's padding lies [`FAR`]
+/// away, outside every window and aperture.
+pub(crate) fn column_offsets(first: usize, n: usize, x: f32, out: &mut Vec<f32x8>) {
     let start = first as f32 - x;
     let offset = |i: usize| if i < n { start + i as f32 } else { FAR };
-    (0..n.div_ceil(8)).map(|lane| f32x8::from(std::array::from_fn(|k| offset(8 * lane + k)))).collect()
+    out.clear();
+    out.extend((0..n.div_ceil(8)).map(|lane| f32x8::from(std::array::from_fn(|k| offset(8 * lane + k)))));
 }
 
 /// A padding offset: beyond any circle, yet its square is finite, so that a zero
@@ -61,7 +63,9 @@ mod tests {
 
     #[test]
     fn column_offsets_count_from_the_centre_and_pad_far_away() {
-        let offsets: Vec<f32> = column_offsets(10, 3, 11.5).iter().flat_map(|l| l.to_array()).collect();
+        let mut lanes = vec![f32x8::ONE; 5];
+        column_offsets(10, 3, 11.5, &mut lanes);
+        let offsets: Vec<f32> = lanes.iter().flat_map(|l| l.to_array()).collect();
         assert_eq!(offsets, [-1.5, -0.5, 0.5, FAR, FAR, FAR, FAR, FAR]);
     }
 }

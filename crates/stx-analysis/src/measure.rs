@@ -527,10 +527,13 @@ fn windowed_centroid(
     let window = (4.0 * sigma).max(MIN_RADIUS);
     let (inv2s2, window2) = (0.5 / (sigma * sigma), f32x8::splat(window * window));
     let mut snr = 0.0;
+    // The columns' offsets and window weights, refilled each iteration.
+    let (mut dxs, mut wx) = (Vec::new(), Vec::new());
     for _ in 0..CENTROID_ITERATIONS {
         let (x0, x1, y0, y1) = cutout.bounds(x, y, window);
-        let dxs = column_offsets(cutout.x0 + x0, x1 - x0 + 1, x);
-        let wx: Vec<f32x8> = dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()).collect();
+        column_offsets(cutout.x0 + x0, x1 - x0 + 1, x, &mut dxs);
+        wx.clear();
+        wx.extend(dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()));
         // Summed in lanes over the whole window (a few hundred pixels: far within
         // f32 precision), merged in f64 once.
         let (mut a, mut b, mut c, mut d) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
@@ -571,7 +574,8 @@ fn windowed_centroid(
 /// centres lie within `radius` of (x, y).
 fn sum_aperture(cutout: &Cutout, x: f32, y: f32, radius: f32) -> Aperture {
     let (x0, x1, y0, y1) = cutout.bounds(x, y, radius);
-    let dxs = column_offsets(cutout.x0 + x0, x1 - x0 + 1, x);
+    let mut dxs = Vec::new();
+    column_offsets(cutout.x0 + x0, x1 - x0 + 1, x, &mut dxs);
     let r2max = f32x8::splat(radius * radius);
     // As in the windowed centroid: lanes over the whole circle, merged once.
     let (mut flux, mut flux_r, mut area, mut sum_r) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
