@@ -52,31 +52,31 @@ pub(crate) struct Candidate {
     pub(crate) blended: bool,
 }
 
-/// Finds star candidates on the binned frame; also returns the mask of the binned
-/// pixels that hold star light (for a second background estimate), in the
-/// workspace's mask buffer (to be given back to it when done with).
+/// Finds star candidates on the binned frame; also leaves the mask of the binned
+/// pixels that hold star light (for a second background estimate) in
+/// `workspace.mask`.
 pub(crate) fn detect(
     binned: &Grid,
     background: &Background,
     nsigma: f32,
     workspace: &mut Workspace,
-) -> (Vec<Candidate>, Vec<bool>) {
+) -> Vec<Candidate> {
     let snr = matched_filter(binned, background, std::mem::take(&mut workspace.snr));
     let mut candidates = local_maxima(&snr, nsigma);
     resolve_maxima(&snr, &mut candidates);
-    let mask = star_mask(&snr, &candidates, std::mem::take(&mut workspace.mask));
+    star_mask(&snr, &candidates, &mut workspace.mask);
     workspace.snr = snr.data;
-    (candidates, mask)
+    candidates
 }
 
 /// The star light around the candidates: the binned pixels connected to a
 /// candidate through pixels of matched-filter S/N above [`MASK_NSIGMA`], grown by
 /// [`MASK_GROW`] binned pixels. Only regions holding a detection are masked:
-/// masking every noise bump above 2σ would bias the sky low. Built in `buffer`'s
-/// allocation.
-fn star_mask(snr: &Grid, candidates: &[Candidate], buffer: Vec<bool>) -> Vec<bool> {
+/// masking every noise bump above 2σ would bias the sky low. Into `mask`
+/// (refilled: its old contents do not count).
+fn star_mask(snr: &Grid, candidates: &[Candidate], mask: &mut Vec<bool>) {
     let (w, h) = (snr.width, snr.height);
-    let mut mask = filled(buffer, w * h, false);
+    *mask = filled(std::mem::take(mask), w * h, false);
     let seeds = candidates.iter().map(|c| {
         let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
         let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
@@ -100,14 +100,13 @@ fn star_mask(snr: &Grid, candidates: &[Candidate], buffer: Vec<bool>) -> Vec<boo
         .flat_map(|(columns, y)| columns.map(move |x| (x, y)))
         .filter(|&(x, y)| !mask[y * w + x] && snr.data[y * w + x] > MASK_NSIGMA)
         .collect();
-    runs.extend(flood(snr, &mut mask, 0, across));
+    runs.extend(flood(snr, mask, 0, across));
     for (y, x0, x1) in runs {
         let (x0, x1) = (x0.saturating_sub(MASK_GROW), (x1 + MASK_GROW).min(w - 1));
         for yy in y.saturating_sub(MASK_GROW)..=(y + MASK_GROW).min(h - 1) {
             mask[yy * w + x0..=yy * w + x1].fill(true);
         }
     }
-    mask
 }
 
 /// A horizontal run of binned pixels: row, first and last column.
@@ -427,7 +426,10 @@ mod tests {
                 })
             })
             .collect();
-        assert_eq!(star_mask(&snr, &candidates, Vec::new()), expect);
+        // Into a used buffer: its old contents do not show.
+        let mut mask = vec![true; 3];
+        star_mask(&snr, &candidates, &mut mask);
+        assert_eq!(mask, expect);
     }
 
     #[test]

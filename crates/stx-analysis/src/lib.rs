@@ -178,10 +178,10 @@ fn find_stars_in<P: Pixel>(
     }
     let binned = timed(&mut times.bin, || bin::bin2x2(frame, std::mem::take(&mut workspace.binned)));
     let background = timed(&mut times.background, || background::Background::estimate(&binned));
-    let (candidates, star_mask) =
+    let candidates =
         timed(&mut times.detect, || detect::detect(&binned, &background, options.detect_nsigma, workspace));
-    let background = timed(&mut times.refine, || background.refine(&binned, &star_mask));
-    (workspace.binned, workspace.mask) = (binned.data, star_mask);
+    let background = timed(&mut times.refine, || background.refine(&binned, &workspace.mask));
+    workspace.binned = binned.data;
     let saturation = options.saturation.or(P::DEFAULT_SATURATION);
     timed(&mut times.measure, || measure::measure_all(frame, &background, &candidates, saturation))
 }
