@@ -10,8 +10,8 @@ use rayon::prelude::*;
 
 use crate::frame::{Frame, Pixel};
 
-/// Pixels per work item of the histogram pass: enough that merging the
-/// 65 536-bin histograms (512 KiB each) costs little beside filling them.
+/// Pixels per work item of the histogram pass: small enough to share a frame
+/// among the cores (the 65 536-bin counts are merged per split, not per item).
 const HISTOGRAM_CHUNK_PIXELS: usize = 1 << 21;
 
 /// Statistics of the raw pixel values of a frame.
@@ -63,11 +63,16 @@ pub struct Histogram {
 }
 
 impl Histogram {
-    /// The histogram of `u16` values (65 536 bins), built in parallel.
+    /// The histogram of `u16` values (65 536 bins), built in parallel: each of
+    /// rayon's splits counts its chunks into one [`Counts`], merged at the end.
     pub fn of_u16(values: &[u16]) -> Histogram {
         let counts = values
             .par_chunks(HISTOGRAM_CHUNK_PIXELS)
-            .map(chunk_histogram)
+            .fold(Counts::new, |mut counts, chunk| {
+                counts.add(chunk);
+                counts
+            })
+            .map(Counts::total)
             .reduce_with(|mut a, b| {
                 a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
                 a
@@ -120,29 +125,59 @@ impl Histogram {
     }
 }
 
-/// Histogram of one chunk. Four interleaved sub-histograms break the
-/// store-to-load dependency between neighbouring pixels of equal value (the sky
-/// is a few hundred values at most), which otherwise serialises the increments.
-fn chunk_histogram(pixels: &[u16]) -> Vec<u64> {
-    let mut sub = vec![0u32; 4 << 16];
-    let (a, rest) = sub.split_at_mut(1 << 16);
-    let (b, rest) = rest.split_at_mut(1 << 16);
-    let (c, d) = rest.split_at_mut(1 << 16);
-    let mut quads = pixels.chunks_exact(4);
-    for q in &mut quads {
-        a[usize::from(q[0])] += 1;
-        b[usize::from(q[1])] += 1;
-        c[usize::from(q[2])] += 1;
-        d[usize::from(q[3])] += 1;
-    }
-    for &p in quads.remainder() {
-        a[usize::from(p)] += 1;
-    }
-    (0..1 << 16).map(|v| u64::from(a[v]) + u64::from(b[v]) + u64::from(c[v]) + u64::from(d[v])).collect()
+/// One split's counts: four interleaved sub-histograms of `u32`, so that runs of
+/// equal values (a flat sky) do not wait on one counter's store. Allocated once per
+/// split rather than per chunk (each fresh megabyte costs 256 page faults).
+struct Counts {
+    sub: Vec<u32>,
+    /// Counts moved out of `sub` before a `u32` could overflow.
+    spilled: Vec<u64>,
+    /// Values counted in `sub` since the last spill.
+    pending: u64,
 }
 
-/// Statistics of finite `f32` pixels: f64 sums (two passes for the variance) and
-/// an O(n) selection for the exact median.
+impl Counts {
+    fn new() -> Counts {
+        Counts { sub: vec![0; 4 << 16], spilled: Vec::new(), pending: 0 }
+    }
+
+    fn add(&mut self, pixels: &[u16]) {
+        if self.pending + pixels.len() as u64 > u64::from(u32::MAX) {
+            self.spill();
+        }
+        self.pending += pixels.len() as u64;
+        let (a, rest) = self.sub.split_at_mut(1 << 16);
+        let (b, rest) = rest.split_at_mut(1 << 16);
+        let (c, d) = rest.split_at_mut(1 << 16);
+        let mut quads = pixels.chunks_exact(4);
+        for q in &mut quads {
+            a[usize::from(q[0])] += 1;
+            b[usize::from(q[1])] += 1;
+            c[usize::from(q[2])] += 1;
+            d[usize::from(q[3])] += 1;
+        }
+        for &p in quads.remainder() {
+            a[usize::from(p)] += 1;
+        }
+    }
+
+    fn spill(&mut self) {
+        self.spilled.resize(1 << 16, 0);
+        for sub in self.sub.chunks_exact_mut(1 << 16) {
+            self.spilled.iter_mut().zip(sub.iter_mut()).for_each(|(total, count)| {
+                *total += u64::from(std::mem::take(count));
+            });
+        }
+        self.pending = 0;
+    }
+
+    /// The counts per value.
+    fn total(mut self) -> Vec<u64> {
+        self.spill();
+        self.spilled
+    }
+}
+
 pub(crate) fn stats_f32(pixels: &[f32]) -> FrameStats {
     let n = pixels.len() as f64;
     let (sum, min, max) = pixels
@@ -220,6 +255,17 @@ mod tests {
         check(&[65535; 12]);
         check(&[0; 9]);
         check(&[0, 65535, 0, 65535, 1]);
+    }
+
+    #[test]
+    fn counts_spilled_midway_add_up() {
+        let values: Vec<u16> = (0..10_000u32).map(|i| (i * 7919 % 65_536) as u16).collect();
+        let mut counts = Counts::new();
+        counts.add(&values[..3001]);
+        counts.spill();
+        counts.add(&values[3001..]);
+        assert_eq!(Histogram::from_counts(counts.total()), Histogram::of_u16(&values));
+        assert_eq!(Histogram::of_u16(&values).counts().iter().sum::<u64>(), 10_000);
     }
 
     #[test]
