@@ -27,15 +27,31 @@ impl Grid {
 /// Averages 2×2 blocks of the frame (width and height at least 2), into
 /// `buffer`'s allocation.
 pub(crate) fn bin2x2<P: Pixel>(frame: &Frame<'_, P>, buffer: Vec<f32>) -> Grid {
-    let (width, height) = (frame.width() / 2, frame.height() / 2);
-    // Every element is written below.
-    let mut data = overwritable(buffer, width * height, 0.0);
-    data.par_chunks_mut(width).enumerate().for_each(|(y, out)| {
-        let (top, bottom) = (frame.row(2 * y), frame.row(2 * y + 1));
-        // Pairs by `chunks_exact`, not indices: no bounds checks, so the loop vectorises.
-        for ((o, t), b) in out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
-            *o = 0.25 * (t[0].value() + t[1].value() + b[0].value() + b[1].value());
-        }
+    let mut grid = Grid::binning(frame, buffer);
+    bin_into(frame, &mut grid.data);
+    grid
+}
+
+impl Grid {
+    /// The grid of `frame` binned 2×2, in `buffer`'s allocation, for a step that
+    /// writes every element ([`bin_into`]); until then its values are stale.
+    pub(crate) fn binning<P: Pixel>(frame: &Frame<'_, P>, buffer: Vec<f32>) -> Grid {
+        let (width, height) = (frame.width() / 2, frame.height() / 2);
+        Grid { data: overwritable(buffer, width * height, 0.0), width, height }
+    }
+}
+
+/// The 2×2-binned `frame` into `binned` (every element written).
+pub(crate) fn bin_into<P: Pixel>(frame: &Frame<'_, P>, binned: &mut [f32]) {
+    binned.par_chunks_mut(frame.width() / 2).enumerate().for_each(|(y, out)| {
+        bin_rows(frame.row(2 * y), frame.row(2 * y + 1), out);
     });
-    Grid { data, width, height }
+}
+
+/// One row of the binned grid from two frame rows: the mean of each 2×2 block.
+pub(crate) fn bin_rows<P: Pixel>(top: &[P], bottom: &[P], out: &mut [f32]) {
+    // Pairs by `chunks_exact`, not indices: no bounds checks, so the loop vectorises.
+    for ((o, t), b) in out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
+        *o = 0.25 * (t[0].value() + t[1].value() + b[0].value() + b[1].value());
+    }
 }

@@ -11,11 +11,17 @@ use rayon::prelude::*;
 
 use crate::background::Background;
 use crate::bin::Grid;
+use crate::frame::{Frame, Pixel};
 use crate::neighbours::SpatialGrid;
 use crate::workspace::{Workspace, filled, overwritable};
 
 /// Frames smaller than this (either side, frame pixels) get no star detection.
-pub(crate) const MIN_FRAME_SIZE: usize = 16;
+const MIN_FRAME_SIZE: usize = 16;
+
+/// Whether a frame is large enough for star detection (see [`MIN_FRAME_SIZE`]).
+pub(crate) fn detectable<P: Pixel>(frame: &Frame<'_, P>) -> bool {
+    frame.width() >= MIN_FRAME_SIZE && frame.height() >= MIN_FRAME_SIZE
+}
 /// σ of the Gaussian filter in binned pixels (2 frame pixels; with the 2×2 bin
 /// box it keeps ≥ 80 % of the optimal SNR for stars of σ 1 to 4 frame pixels).
 const KERNEL_SIGMA_BINNED: f32 = 1.0;

@@ -3,25 +3,28 @@
 use crate::error::{Error, ErrorKind};
 
 pub(crate) mod sealed {
+    use crate::first_pass;
+    use crate::frame::Frame;
     use crate::stats::FrameStats;
 
     /// The per-type parts of the pipeline, out of reach of other crates.
     pub trait Sealed: Sized {
         /// Whether a value of this type can be NaN or infinite.
         const CAN_BE_NON_FINITE: bool;
-        /// Exact statistics of `pixels` (not empty).
-        fn stats(pixels: &[Self]) -> FrameStats;
+        /// Steps 1 and 2: exact statistics of the frame, and, given the binned
+        /// grid's elements, the 2×2-binned frame (frames of at least 2×2).
+        fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats;
     }
     impl Sealed for u16 {
         const CAN_BE_NON_FINITE: bool = false;
-        fn stats(pixels: &[Self]) -> FrameStats {
-            crate::stats::stats_u16(pixels)
+        fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats {
+            first_pass::counted(frame, binned)
         }
     }
     impl Sealed for f32 {
         const CAN_BE_NON_FINITE: bool = true;
-        fn stats(pixels: &[Self]) -> FrameStats {
-            crate::stats::stats_f32(pixels)
+        fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats {
+            first_pass::uncounted(frame, binned)
         }
     }
 }

@@ -5,9 +5,10 @@
 //! own module:
 //!
 //! 1. `stats`: mean, population standard deviation, exact median, min and max
-//!    (a 65 536-bin histogram for `u16` frames, split across cores and merged).
+//!    (a 65 536-bin histogram for integer frames, split across cores and merged).
 //! 2. `bin`: a 2×2-binned copy of the frame, the working grid for background and
 //!    detection (a quarter of the pixels, and the first half of the matched filter).
+//!    For `u16` frames steps 1 and 2 are one pass over the pixels (`first_pass`).
 //! 3. `background`: sigma-clipped statistics per mesh cell, median-filtered, then
 //!    interpolated bilinearly: background level and noise anywhere in the frame.
 //!    Estimated twice: for detection, then with the detected star light masked.
@@ -45,6 +46,7 @@ mod bin;
 mod columns;
 mod detect;
 mod error;
+mod first_pass;
 mod frame;
 mod lanes;
 mod measure;
@@ -142,9 +144,14 @@ pub fn analyze_timed<P: Pixel>(
     workspace: &mut Workspace,
 ) -> (Analysis, StepTimes) {
     let mut times = StepTimes::default();
-    let stats = timed(&mut times.statistics, || stats::frame_stats(frame));
-    let stars =
-        if options.detect_stars { find_stars_in(frame, options, workspace, &mut times) } else { Vec::new() };
+    let detecting = options.detect_stars && detect::detectable(frame);
+    let mut binned = detecting.then(|| bin::Grid::binning(frame, std::mem::take(&mut workspace.binned)));
+    let stats =
+        timed(&mut times.statistics, || P::stats_and_bin(frame, binned.as_mut().map(|g| &mut g.data[..])));
+    let stars = match binned {
+        Some(binned) => stars_in(frame, binned, options, workspace, &mut times),
+        None => Vec::new(),
+    };
     let (hfr, shape) = timed(&mut times.summary, || {
         (summary::frame_hfr(&stars, options.hfr_min_snr), shape::frame_shape(&stars))
     });
@@ -163,20 +170,22 @@ pub fn analyze_timed<P: Pixel>(
 
 /// Detects and measures the stars of a frame (steps 2–5 of the pipeline).
 pub fn find_stars<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Vec<Star> {
-    find_stars_in(frame, options, &mut Workspace::new(), &mut StepTimes::default())
+    if !detect::detectable(frame) {
+        return Vec::new();
+    }
+    let binned = bin::bin2x2(frame, Vec::new());
+    stars_in(frame, binned, options, &mut Workspace::new(), &mut StepTimes::default())
 }
 
-/// [`find_stars`] in a kept workspace, adding each step's time to `times`.
-fn find_stars_in<P: Pixel>(
+/// Steps 3–5 on a frame and its `binned` grid, in a kept workspace (where the
+/// binned grid's buffer goes back), adding each step's time to `times`.
+fn stars_in<P: Pixel>(
     frame: &Frame<'_, P>,
+    binned: bin::Grid,
     options: &Options,
     workspace: &mut Workspace,
     times: &mut StepTimes,
 ) -> Vec<Star> {
-    if frame.width() < detect::MIN_FRAME_SIZE || frame.height() < detect::MIN_FRAME_SIZE {
-        return Vec::new();
-    }
-    let binned = timed(&mut times.bin, || bin::bin2x2(frame, std::mem::take(&mut workspace.binned)));
     let background = timed(&mut times.background, || background::Background::estimate(&binned));
     let candidates =
         timed(&mut times.detect, || detect::detect(&binned, &background, options.detect_nsigma, workspace));

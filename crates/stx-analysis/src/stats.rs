@@ -1,14 +1,13 @@
 //! Step 1: exact statistics of the raw pixel values.
 //!
-//! `u16` frames: one parallel pass builds a 65 536-bin [`Histogram`] per chunk
-//! of pixels; the chunks' histograms are merged and every statistic is read off the
-//! merged histogram with integer arithmetic, so they are exact (the variance
-//! up to the final division). `f32` frames: parallel sums and an O(n) selection
-//! for the median.
+//! `u16` frames: one parallel pass counts the pixels into a 65 536-bin
+//! [`Histogram`] per rayon split (for a frame whose stars are detected, the pass
+//! that also bins it: `first_pass`); the splits' counts are merged and every
+//! statistic is read off the merged histogram with integer arithmetic, so they
+//! are exact (the variance up to the final division). `f32` frames: parallel sums
+//! and an O(n) selection for the median.
 
 use rayon::prelude::*;
-
-use crate::frame::{Frame, Pixel};
 
 /// Pixels per work item of the histogram pass: small enough to share a frame
 /// among the cores (the 65 536-bin counts are merged per split, not per item).
@@ -29,14 +28,14 @@ pub struct FrameStats {
     pub max: f64,
 }
 
-/// Statistics of a frame.
-pub(crate) fn frame_stats<P: Pixel>(frame: &Frame<'_, P>) -> FrameStats {
-    P::stats(frame.pixels())
+/// Exact statistics of `u16` pixels (not empty) through their histogram.
+pub(crate) fn stats_u16(pixels: &[u16]) -> FrameStats {
+    stats_of(&Histogram::of_u16(pixels))
 }
 
-/// Exact statistics of `u16` pixels through their histogram.
-pub(crate) fn stats_u16(pixels: &[u16]) -> FrameStats {
-    let histogram = Histogram::of_u16(pixels);
+/// The statistics of the values a histogram counts (at least one), exact: integer
+/// sums up to the final divisions.
+pub(crate) fn stats_of(histogram: &Histogram) -> FrameStats {
     let (mut n, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
     for (v, &count) in histogram.counts().iter().enumerate() {
         let (v, count) = (v as u128, u128::from(count));
@@ -73,10 +72,7 @@ impl Histogram {
                 counts
             })
             .map(Counts::total)
-            .reduce_with(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-                a
-            })
+            .reduce_with(add_counts)
             .unwrap_or_else(|| vec![0; 1 << 16]);
         Histogram { counts }
     }
@@ -128,7 +124,7 @@ impl Histogram {
 /// One split's counts: four interleaved sub-histograms of `u32`, so that runs of
 /// equal values (a flat sky) do not wait on one counter's store. Allocated once per
 /// split rather than per chunk (each fresh megabyte costs 256 page faults).
-struct Counts {
+pub(crate) struct Counts {
     sub: Vec<u32>,
     /// Counts moved out of `sub` before a `u32` could overflow.
     spilled: Vec<u64>,
@@ -137,11 +133,12 @@ struct Counts {
 }
 
 impl Counts {
-    fn new() -> Counts {
+    pub(crate) fn new() -> Counts {
         Counts { sub: vec![0; 4 << 16], spilled: Vec::new(), pending: 0 }
     }
 
-    fn add(&mut self, pixels: &[u16]) {
+    /// Counts `pixels`.
+    pub(crate) fn add(&mut self, pixels: &[u16]) {
         if self.pending + pixels.len() as u64 > u64::from(u32::MAX) {
             self.spill();
         }
@@ -172,10 +169,16 @@ impl Counts {
     }
 
     /// The counts per value.
-    fn total(mut self) -> Vec<u64> {
+    pub(crate) fn total(mut self) -> Vec<u64> {
         self.spill();
         self.spilled
     }
+}
+
+/// Two splits' counts per value, added.
+pub(crate) fn add_counts(mut a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+    a
 }
 
 pub(crate) fn stats_f32(pixels: &[f32]) -> FrameStats {
