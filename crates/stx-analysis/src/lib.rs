@@ -22,8 +22,9 @@
 //!    measured in step 5) and the frame's: the median moments of the bright stars,
 //!    whose elongation a/b shows trailing, tilt or astigmatism.
 //! 8. `columns`: the highest column median over the median column's, in robust σ
-//!    of the column medians (on 512 rows spread over the frame): a hot or bleeding
-//!    column, or a trail along the columns; stars, a few rows tall, do not count.
+//!    of the column medians (of the binned grid, on 512 rows spread over it): a
+//!    hot or bleeding column, or a trail along the columns; stars, a few rows
+//!    tall, do not count.
 //!
 //! Steps 2–4 work in a [`Workspace`], which a batch keeps from frame to frame
 //! ([`analyze_in`]); [`analyze_timed`] also says how long each step took.
@@ -144,18 +145,23 @@ pub fn analyze_timed<P: Pixel>(
     workspace: &mut Workspace,
 ) -> (Analysis, StepTimes) {
     let mut times = StepTimes::default();
-    let detecting = options.detect_stars && detect::detectable(frame);
-    let mut binned = detecting.then(|| bin::Grid::binning(frame, std::mem::take(&mut workspace.binned)));
+    // The binned grid serves the column profile too, so every frame large enough
+    // for detection is binned, whether its stars are detected or not.
+    let mut binned =
+        detect::detectable(frame).then(|| bin::Grid::binning(frame, std::mem::take(&mut workspace.binned)));
     let stats =
         timed(&mut times.statistics, || P::stats_and_bin(frame, binned.as_mut().map(|g| &mut g.data[..])));
-    let stars = match binned {
-        Some(binned) => stars_in(frame, binned, options, workspace, &mut times),
-        None => Vec::new(),
+    let stars = match &binned {
+        Some(binned) if options.detect_stars => stars_in(frame, binned, options, workspace, &mut times),
+        _ => Vec::new(),
     };
     let (hfr, shape) = timed(&mut times.summary, || {
         (summary::frame_hfr(&stars, options.hfr_min_snr), shape::frame_shape(&stars))
     });
-    let column_excess = timed(&mut times.columns, || columns::column_excess(frame));
+    let column_excess = timed(&mut times.columns, || binned.as_ref().map_or(0.0, columns::column_excess));
+    if let Some(binned) = binned {
+        workspace.binned = binned.data;
+    }
     let analysis = Analysis {
         stats,
         stars,
@@ -174,23 +180,22 @@ pub fn find_stars<P: Pixel>(frame: &Frame<'_, P>, options: &Options) -> Vec<Star
         return Vec::new();
     }
     let binned = bin::bin2x2(frame, Vec::new());
-    stars_in(frame, binned, options, &mut Workspace::new(), &mut StepTimes::default())
+    stars_in(frame, &binned, options, &mut Workspace::new(), &mut StepTimes::default())
 }
 
-/// Steps 3–5 on a frame and its `binned` grid, in a kept workspace (where the
-/// binned grid's buffer goes back), adding each step's time to `times`.
+/// Steps 3–5 on a frame and its `binned` grid, in a kept workspace, adding each
+/// step's time to `times`.
 fn stars_in<P: Pixel>(
     frame: &Frame<'_, P>,
-    binned: bin::Grid,
+    binned: &bin::Grid,
     options: &Options,
     workspace: &mut Workspace,
     times: &mut StepTimes,
 ) -> Vec<Star> {
-    let background = timed(&mut times.background, || background::Background::estimate(&binned));
+    let background = timed(&mut times.background, || background::Background::estimate(binned));
     let candidates =
-        timed(&mut times.detect, || detect::detect(&binned, &background, options.detect_nsigma, workspace));
-    let background = timed(&mut times.refine, || background.refine(&binned, &workspace.mask));
-    workspace.binned = binned.data;
+        timed(&mut times.detect, || detect::detect(binned, &background, options.detect_nsigma, workspace));
+    let background = timed(&mut times.refine, || background.refine(binned, &workspace.mask));
     let saturation = options.saturation.or(P::DEFAULT_SATURATION);
     timed(&mut times.measure, || measure::measure_all(frame, &background, &candidates, saturation))
 }

@@ -102,6 +102,28 @@ fn statistics_only_when_detection_is_off() {
 }
 
 #[test]
+fn a_hot_column_stands_out_with_or_without_star_detection() {
+    let scene = scene_with(&[]);
+    let clean = scene.render(8);
+    // A column 40 ADU hot on a sky of ~1500 ADU reads 18 (a clean frame 2.7).
+    // Even and odd columns share a binned column; either stands out alike.
+    for column in [200, 301] {
+        let mut pixels = clean.clone();
+        pixels.iter_mut().skip(column).step_by(512).for_each(|p| *p += 40);
+        for detect_stars in [true, false] {
+            let options = Options { detect_stars, ..Options::default() };
+            let excess = |p: &[u16]| analyze(&Frame::new(p, 512, 512).unwrap(), &options).column_excess;
+            assert!(excess(&clean) < 5.0, "clean: {}", excess(&clean));
+            assert!(
+                excess(&pixels) > 12.0,
+                "column {column}, detect_stars {detect_stars}: {}",
+                excess(&pixels)
+            );
+        }
+    }
+}
+
+#[test]
 fn bad_frames_are_errors() {
     let check = |r: Result<Frame<'_, f32>, stx_analysis::Error>, kind: ErrorKind| {
         assert_eq!(r.unwrap_err().kind(), &kind);
