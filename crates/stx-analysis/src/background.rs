@@ -24,6 +24,8 @@ const CLIP_ITERATIONS: usize = 3;
 /// Use the mode estimate only while |mean − median| < this × σ (SExtractor): beyond
 /// it the cell is crowded and the median is the safer estimate.
 const MODE_MAX_SKEW: f32 = 0.3;
+/// The lower quartile of a normal distribution lies this many σ below its median.
+const QUARTILE_PER_SIGMA: f32 = 0.6745;
 /// σ of a normal distribution over the σ of its ±3σ-truncated part.
 const TRUNCATION_CORRECTION: f32 = 1.0 / 0.9865;
 /// The first estimate samples every this many binned columns.
@@ -161,27 +163,24 @@ impl Background {
         let ny = (binned.height as f32 / CELL_BINNED as f32).round().max(1.0) as usize;
         let cells: Vec<(f32, f32)> = (0..nx * ny)
             .into_par_iter()
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(samples, scratch), c| {
-                    let cell = CellRect::of(binned, nx, ny, c);
-                    samples.clear();
-                    match refine {
-                        None => {
-                            cell.first_pass_samples(binned, samples);
-                            cell_estimate(samples, scratch)
-                        }
-                        Some((mask, first)) => {
-                            cell.sky_samples(binned, mask, samples);
-                            if (samples.len() as f32) < MIN_SKY_FRACTION * cell.area() as f32 {
-                                (f32::NAN, f32::NAN)
-                            } else {
-                                clipped_mean(samples, first.raw_level[c], first.raw_noise[c])
-                            }
+            .map_init(Vec::new, |samples, c| {
+                let cell = CellRect::of(binned, nx, ny, c);
+                samples.clear();
+                match refine {
+                    None => {
+                        cell.first_pass_samples(binned, samples);
+                        cell_estimate(samples)
+                    }
+                    Some((mask, first)) => {
+                        cell.sky_samples(binned, mask, samples);
+                        if (samples.len() as f32) < MIN_SKY_FRACTION * cell.area() as f32 {
+                            (f32::NAN, f32::NAN)
+                        } else {
+                            clipped_mean(samples, first.raw_level[c], first.raw_noise[c])
                         }
                     }
-                },
-            )
+                }
+            })
             .collect();
         let raw_level: Vec<f32> = cells.iter().map(|c| c.0).collect();
         let raw_noise: Vec<f32> = cells.iter().map(|c| c.1).collect();
@@ -259,16 +258,22 @@ impl Background {
 }
 
 /// Sigma-clipped level and noise of one cell's samples (reordered in place).
-fn cell_estimate(samples: &mut [f32], scratch: &mut Vec<f32>) -> (f32, f32) {
+fn cell_estimate(samples: &mut [f32]) -> (f32, f32) {
     if samples.is_empty() {
         return (0.0, NOISE_FLOOR);
     }
-    // Robust start: median and MAD. Then clip about that median, updating only σ
+    // Robust start: the median, and σ from the lower quartile: the median of the
+    // lower half, which the selection of the median has set apart (stars only add
+    // light, so the sky's lower side is clean; for symmetric noise median − Q1 is
+    // the MAD, at half the work). Then clip about that median, updating only σ
     // (linear passes, no more selections).
     let median = median_of(samples);
-    scratch.clear();
-    scratch.extend(samples.iter().map(|&v| (v - median).abs()));
-    let mut sigma = 1.4826 * median_of(scratch);
+    let half = samples.len() / 2;
+    let lower = &mut samples[..half];
+    let mut sigma = match lower.len() {
+        0 => 0.0,
+        n => (median - *lower.select_nth_unstable_by(n / 2, f32::total_cmp).1) / QUARTILE_PER_SIGMA,
+    };
     let mut mean = median;
     let mut clipped = None;
     for _ in 0..CLIP_ITERATIONS {
