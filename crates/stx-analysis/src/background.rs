@@ -28,7 +28,8 @@ const MODE_MAX_SKEW: f32 = 0.3;
 const QUARTILE_PER_SIGMA: f32 = 0.6745;
 /// σ of a normal distribution over the σ of its ±3σ-truncated part.
 const TRUNCATION_CORRECTION: f32 = 1.0 / 0.9865;
-/// The first estimate samples every this many binned columns.
+/// The first estimate samples every this many binned rows, and every this many
+/// columns of those.
 const FIRST_PASS_STRIDE: usize = 2;
 /// A masked cell needs at least this fraction of its pixels left as sky.
 const MIN_SKY_FRACTION: f32 = 0.25;
@@ -83,13 +84,22 @@ impl CellRect {
         (self.y1 - self.y0) * (self.x1 - self.x0)
     }
 
-    /// The first pass's samples: every other column, plenty for detection at half the
-    /// work, in a checkerboard (shifted by one column on odd rows: unbiased on
-    /// gradients). Chunk starts, not `step_by`: a plain strided loop.
+    /// The first pass's samples: a quarter of the cell, every other column of every
+    /// other row (the columns shifted by one from sampled row to row), plenty for
+    /// detection; the measurement's background is the second pass, on all the sky.
+    /// The bottom half of the pattern mirrors the top half through the cell's
+    /// centre, so the samples' mean position is the centre and a gradient does not
+    /// shift the level. Chunk starts, not `step_by`: a plain strided loop.
     fn first_pass_samples(&self, binned: &Grid, samples: &mut Vec<f32>) {
-        for y in self.y0..self.y1 {
-            let row = &binned.row(y)[self.x0 + y % 2..self.x1];
-            samples.extend(row.chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
+        let (w, h) = (self.x1 - self.x0, self.y1 - self.y0);
+        for (k, dy) in (0..h / 2).step_by(FIRST_PASS_STRIDE).enumerate() {
+            let shift = k % FIRST_PASS_STRIDE;
+            let top = &binned.row(self.y0 + dy)[self.x0 + shift..self.x1];
+            samples.extend(top.chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
+            // Column w − 1 − x for each x above: the same parity as w − 1 − shift.
+            let mirrored = (w - 1 - shift) % FIRST_PASS_STRIDE;
+            let bottom = &binned.row(self.y1 - 1 - dy)[self.x0 + mirrored..self.x1];
+            samples.extend(bottom.chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
         }
     }
 
@@ -496,6 +506,26 @@ mod tests {
             |x, _| 100.0 + x as f32,
             &[(47.5, 100.0, 147.5, f32::NAN), (128.0, 30.0, 228.0, f32::NAN)],
         );
+    }
+
+    #[test]
+    fn first_pass_samples_centre_on_the_cell() {
+        // A grid whose value is the column, then one whose value is the row: the
+        // samples' mean is their mean position.
+        let axes: [fn(usize, usize) -> f32; 2] = [|x, _| x as f32, |_, y| y as f32];
+        for (w, h) in [(32, 32), (33, 34), (8, 8), (31, 33), (40, 9)] {
+            let cell = CellRect { x0: 3, x1: 3 + w, y0: 5, y1: 5 + h };
+            let centre = [3.0 + (w - 1) as f32 / 2.0, 5.0 + (h - 1) as f32 / 2.0];
+            for (value, centre) in axes.iter().zip(centre) {
+                let (width, height) = (w + 6, h + 10);
+                let data = (0..width * height).map(|i| value(i % width, i / width)).collect();
+                let mut samples = Vec::new();
+                cell.first_pass_samples(&Grid { data, width, height }, &mut samples);
+                let mean = samples.iter().sum::<f32>() / samples.len() as f32;
+                assert!((mean - centre).abs() < 1e-4, "{w}×{h}: mean {mean}, centre {centre}");
+                assert!(samples.len() >= w * h / 5, "{w}×{h}: {} samples", samples.len());
+            }
+        }
     }
 
     #[test]
