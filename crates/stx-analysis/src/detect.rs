@@ -8,12 +8,15 @@
 //! wiggle on one star's slope and is dropped.
 
 use rayon::prelude::*;
+use wide::{CmpGe, f32x8};
 
 use crate::background::Background;
 use crate::bin::Grid;
+use crate::bits::{self, BitGrid};
 use crate::frame::{Frame, Pixel};
+use crate::mask;
 use crate::neighbours::SpatialGrid;
-use crate::workspace::{Workspace, filled, overwritable};
+use crate::workspace::{Workspace, overwritable};
 
 /// Frames smaller than this (either side, frame pixels) get no star detection.
 const MIN_FRAME_SIZE: usize = 16;
@@ -22,6 +25,7 @@ const MIN_FRAME_SIZE: usize = 16;
 pub(crate) fn detectable<P: Pixel>(frame: &Frame<'_, P>) -> bool {
     frame.width() >= MIN_FRAME_SIZE && frame.height() >= MIN_FRAME_SIZE
 }
+
 /// σ of the Gaussian filter in binned pixels (2 frame pixels; with the 2×2 bin
 /// box it keeps ≥ 80 % of the optimal SNR for stars of σ 1 to 4 frame pixels).
 const KERNEL_SIGMA_BINNED: f32 = 1.0;
@@ -31,20 +35,12 @@ const KERNEL_RADIUS: usize = 3;
 const TAPS: usize = 2 * KERNEL_RADIUS + 1;
 /// Rows per band of the matched filter (its working set, ~40 rows, stays in cache).
 const BAND_ROWS: usize = 32;
-/// Pixels tested at once for any value above the threshold, before single pixels
-/// (at most 32: one bit each in a `u32`).
-const MAXIMA_BLOCK: usize = 32;
 /// Maxima closer than this (binned pixels) are tested for a dip between them.
 const BLEND_SEARCH_BINNED: f32 = 10.0;
 /// A dip between two maxima is real when the S/N falls by at least this much
 /// (the filtered noise is 1) and this fraction of the fainter peak.
 const BLEND_MIN_DIP: f32 = 3.0;
 const BLEND_MIN_DIP_FRACTION: f32 = 0.05;
-/// Binned pixels above this matched-filter S/N hold star light, for the second
-/// background estimate (2σ reaches well into the wings).
-const MASK_NSIGMA: f32 = 2.0;
-/// The star mask grows by this many binned pixels to cover the fainter wings.
-const MASK_GROW: usize = 2;
 
 /// A detected maximum, in frame pixel coordinates.
 #[derive(Debug, Clone, Copy)]
@@ -67,93 +63,20 @@ pub(crate) fn detect(
     nsigma: f32,
     workspace: &mut Workspace,
 ) -> Vec<Candidate> {
-    let snr = matched_filter(binned, background, std::mem::take(&mut workspace.snr));
-    let mut candidates = local_maxima(&snr, nsigma);
+    let (w, h) = (binned.width, binned.height);
+    let mut marks = Marks {
+        peaks: BitGrid::sized(std::mem::take(&mut workspace.peaks), w, h),
+        light: BitGrid::sized(std::mem::take(&mut workspace.light), w, h),
+        nsigma,
+    };
+    let snr = matched_filter(binned, background, std::mem::take(&mut workspace.snr), &mut marks);
+    let mut candidates = local_maxima(&snr, &marks.peaks);
     resolve_maxima(&snr, &mut candidates);
-    star_mask(&snr, &candidates, &mut workspace.mask);
+    mask::star_mask(&mut marks.light, w, &candidates, &mut workspace.mask);
     workspace.snr = snr.data;
+    workspace.peaks = marks.peaks.words;
+    workspace.light = marks.light.words;
     candidates
-}
-
-/// The star light around the candidates: the binned pixels connected to a
-/// candidate through pixels of matched-filter S/N above [`MASK_NSIGMA`], grown by
-/// [`MASK_GROW`] binned pixels. Only regions holding a detection are masked:
-/// masking every noise bump above 2σ would bias the sky low. Into `mask`
-/// (refilled: its old contents do not count).
-fn star_mask(snr: &Grid, candidates: &[Candidate], mask: &mut Vec<bool>) {
-    let (w, h) = (snr.width, snr.height);
-    *mask = filled(std::mem::take(mask), w * h, false);
-    let seeds = candidates.iter().map(|c| {
-        let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
-        let y = (((c.y - 0.5) / 2.0).round().max(0.0) as usize).min(h - 1);
-        (x, y)
-    });
-    // The two halves of the frame are filled in parallel, each within its own rows;
-    // then the regions that reach the middle are followed across it.
-    let middle = h / 2;
-    let (top_seeds, bottom_seeds): (Vec<_>, Vec<_>) = seeds.partition(|&(_, y)| y < middle);
-    let (top, bottom) = mask.split_at_mut(middle * w);
-    let (mut runs, bottom_runs) =
-        rayon::join(|| flood(snr, top, 0, top_seeds), || flood(snr, bottom, middle, bottom_seeds));
-    runs.extend(bottom_runs);
-    let across: Vec<(usize, usize)> = runs
-        .iter()
-        .filter_map(|&(y, x0, x1)| match y + 1 {
-            next if next == middle => Some((x0..=x1, middle)),
-            next if next == middle + 1 && middle > 0 => Some((x0..=x1, middle - 1)),
-            _ => None,
-        })
-        .flat_map(|(columns, y)| columns.map(move |x| (x, y)))
-        .filter(|&(x, y)| !mask[y * w + x] && snr.data[y * w + x] > MASK_NSIGMA)
-        .collect();
-    runs.extend(flood(snr, mask, 0, across));
-    for (y, x0, x1) in runs {
-        let (x0, x1) = (x0.saturating_sub(MASK_GROW), (x1 + MASK_GROW).min(w - 1));
-        for yy in y.saturating_sub(MASK_GROW)..=(y + MASK_GROW).min(h - 1) {
-            mask[yy * w + x0..=yy * w + x1].fill(true);
-        }
-    }
-}
-
-/// A horizontal run of binned pixels: row, first and last column.
-type Run = (usize, usize, usize);
-
-/// Scanline flood fill of `mask`, which holds the frame rows from `first_row` on,
-/// from `seeds` (frame coordinates, in those rows), through star light and within
-/// those rows. Each seed grows into the longest run of star light along its row
-/// and seeds the runs of star light touching it in the rows above and below: runs,
-/// not pixels, keep the branches predictable. Returns the runs filled.
-fn flood(snr: &Grid, mask: &mut [bool], first_row: usize, mut seeds: Vec<(usize, usize)>) -> Vec<Run> {
-    let w = snr.width;
-    let rows = first_row..first_row + mask.len() / w;
-    let star_light = |x: usize, y: usize| snr.data[y * w + x] > MASK_NSIGMA;
-    let at = |x: usize, y: usize| (y - first_row) * w + x;
-    let mut runs = Vec::new();
-    while let Some((x, y)) = seeds.pop() {
-        if mask[at(x, y)] {
-            continue;
-        }
-        let (mut x0, mut x1) = (x, x);
-        while x0 > 0 && !mask[at(x0 - 1, y)] && star_light(x0 - 1, y) {
-            x0 -= 1;
-        }
-        while x1 + 1 < w && !mask[at(x1 + 1, y)] && star_light(x1 + 1, y) {
-            x1 += 1;
-        }
-        mask[at(x0, y)..=at(x1, y)].fill(true);
-        runs.push((y, x0, x1));
-        for ny in [y.checked_sub(1), Some(y + 1)].into_iter().flatten().filter(|ny| rows.contains(ny)) {
-            let mut in_run = false;
-            for nx in x0..=x1 {
-                let open = !mask[at(nx, ny)] && star_light(nx, ny);
-                if open && !in_run {
-                    seeds.push((nx, ny));
-                }
-                in_run = open;
-            }
-        }
-    }
-    runs
 }
 
 /// The normalised 1-D Gaussian filter.
@@ -168,14 +91,25 @@ fn kernel() -> [f32; TAPS] {
     k
 }
 
+/// What the matched filter marks as it writes each row, for the steps after it.
+struct Marks {
+    /// S/N at or above the detection threshold: where local maxima are looked for.
+    peaks: BitGrid,
+    /// Star light, for the star mask ([`mask::light_bits`]).
+    light: BitGrid,
+    /// The detection threshold.
+    nsigma: f32,
+}
+
 /// Background-subtracted, noise-normalised, Gaussian-filtered binned frame, scaled
-/// so that white noise comes out with unit σ: each value is an S/N.
+/// so that white noise comes out with unit σ: each value is an S/N. Also fills
+/// `marks` (sized for the grid).
 ///
 /// Works in bands of [`BAND_ROWS`] rows: a band's rows (and the filter's reach
 /// above and below) are filtered horizontally into a buffer small enough to stay
 /// in cache, then vertically into the output (`buffer`'s allocation); no
 /// full-frame intermediate.
-fn matched_filter(binned: &Grid, background: &Background, buffer: Vec<f32>) -> Grid {
+fn matched_filter(binned: &Grid, background: &Background, buffer: Vec<f32>, marks: &mut Marks) -> Grid {
     let (w, h) = (binned.width, binned.height);
     let k = kernel();
     // ‖k‖ of the separable 2-D kernel is Σ k1².
@@ -183,9 +117,14 @@ fn matched_filter(binned: &Grid, background: &Background, buffer: Vec<f32>) -> G
     let k_norm = k.map(|v| v * norm);
     // Every element is written below (each band's rows, whole).
     let mut data = overwritable(buffer, w * h, 0.0);
-    data.par_chunks_mut(w * BAND_ROWS).enumerate().for_each_init(
+    let (per_row, nsigma) = (marks.light.per_row, f32x8::splat(marks.nsigma));
+    let bands = data
+        .par_chunks_mut(w * BAND_ROWS)
+        .zip(marks.peaks.rows_mut(BAND_ROWS))
+        .zip(marks.light.rows_mut(BAND_ROWS));
+    bands.enumerate().for_each_init(
         || (RowScratch::new(w), Vec::new()),
-        |(scratch, band), (b, out)| {
+        |(scratch, band), (b, ((out, peaks), light))| {
             let (y0, rows) = (b * BAND_ROWS, out.len() / w);
             // Band row r holds frame row y0 + r − KERNEL_RADIUS, clamped to the frame.
             band.resize((rows + 2 * KERNEL_RADIUS) * w, 0.0);
@@ -193,8 +132,11 @@ fn matched_filter(binned: &Grid, background: &Background, buffer: Vec<f32>) -> G
                 let y = (y0 + r).saturating_sub(KERNEL_RADIUS).min(h - 1);
                 scratch.filter_row(binned, background, y, &k, filtered);
             }
-            for (r, out) in out.chunks_mut(w).enumerate() {
+            let marks = peaks.chunks_mut(per_row).zip(light.chunks_mut(per_row));
+            for ((r, out), (peaks, light)) in out.chunks_mut(w).enumerate().zip(marks) {
                 weighted_sum(out, std::array::from_fn(|i| &band[(r + i) * w..(r + i + 1) * w]), &k_norm);
+                bits::fill_row(out, peaks, |v| v.cmp_ge(nsigma));
+                mask::light_bits(out, light);
             }
         },
     );
@@ -259,8 +201,9 @@ fn weighted_sum(out: &mut [f32], taps: [&[f32]; TAPS], k: &[f32; TAPS]) {
 }
 
 /// Local maxima (strict against earlier neighbours in raster order, ≥ later ones,
-/// so a plateau yields one) at or above `nsigma`, refined by parabolas.
-fn local_maxima(snr: &Grid, nsigma: f32) -> Vec<Candidate> {
+/// so a plateau yields one) among the `peaks` (S/N at or above the threshold),
+/// refined by parabolas. Only the marked pixels are visited, a few in a thousand.
+fn local_maxima(snr: &Grid, peaks: &BitGrid) -> Vec<Candidate> {
     let (w, h) = (snr.width, snr.height);
     if w < 3 || h < 3 {
         return Vec::new();
@@ -269,54 +212,29 @@ fn local_maxima(snr: &Grid, nsigma: f32) -> Vec<Candidate> {
         .into_par_iter()
         .flat_map_iter(|y| {
             let (up, row, down) = (snr.row(y - 1), snr.row(y), snr.row(y + 1));
-            // Almost every pixel is below the threshold: skip blocks of them with a
-            // branch-free (vectorised) test. In the rest (a star's wings: most of a
-            // block above the threshold) the row maxima are found branch-free as a
-            // bit per pixel; only those few are compared with the rows around.
-            let above = (1..w - 1).step_by(MAXIMA_BLOCK).filter(move |&x0| {
-                row[x0..(x0 + MAXIMA_BLOCK).min(w - 1)].iter().fold(false, |any, &v| any | (v >= nsigma))
-            });
-            above.flat_map(move |x0| row_maxima(row, x0, (x0 + MAXIMA_BLOCK).min(w - 1), nsigma)).filter_map(
-                move |x| {
-                    let c = row[x];
-                    let is_max = c > up[x - 1]
-                        && c > up[x]
-                        && c > up[x + 1]
-                        && c >= down[x - 1]
-                        && c >= down[x]
-                        && c >= down[x + 1];
-                    is_max.then(|| {
-                        let dx = parabola_offset(row[x - 1], c, row[x + 1]);
-                        let dy = parabola_offset(up[x], c, down[x]);
-                        Candidate {
-                            x: 2.0 * (x as f32 + dx) + 0.5,
-                            y: 2.0 * (y as f32 + dy) + 0.5,
-                            snr: c,
-                            blended: false,
-                        }
-                    })
-                },
-            )
+            peaks.ones(y).filter(move |&x| x >= 1 && x + 1 < w).filter_map(move |x| {
+                let c = row[x];
+                let is_max = c > row[x - 1]
+                    && c >= row[x + 1]
+                    && c > up[x - 1]
+                    && c > up[x]
+                    && c > up[x + 1]
+                    && c >= down[x - 1]
+                    && c >= down[x]
+                    && c >= down[x + 1];
+                is_max.then(|| {
+                    let dx = parabola_offset(row[x - 1], c, row[x + 1]);
+                    let dy = parabola_offset(up[x], c, down[x]);
+                    Candidate {
+                        x: 2.0 * (x as f32 + dx) + 0.5,
+                        y: 2.0 * (y as f32 + dy) + 0.5,
+                        snr: c,
+                        blended: false,
+                    }
+                })
+            })
         })
         .collect()
-}
-
-/// The columns `x` in `x0..x1` (at most [`MAXIMA_BLOCK`], within the row's ends)
-/// where `row[x]` is at or above `nsigma` and a maximum along the row (strict
-/// against the left neighbour, ≥ the right one).
-fn row_maxima(row: &[f32], x0: usize, x1: usize, nsigma: f32) -> impl Iterator<Item = usize> {
-    let (left, centre, right) = (&row[x0 - 1..x1 - 1], &row[x0..x1], &row[x0 + 1..x1 + 1]);
-    let mut bits =
-        centre.iter().zip(left).zip(right).enumerate().fold(0u32, |bits, (i, ((&c, &l), &r))| {
-            bits | (u32::from((c >= nsigma) & (c > l) & (c >= r)) << i)
-        });
-    std::iter::from_fn(move || {
-        (bits != 0).then(|| {
-            let i = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            x0 + i
-        })
-    })
 }
 
 /// Offset of the vertex of the parabola through (-1, a), (0, b), (1, c), in [-0.5, 0.5].
@@ -388,93 +306,4 @@ fn bilinear(g: &Grid, x: f32, y: f32) -> f32 {
     let top = at(x0, y0) + (at(x1, y0) - at(x0, y0)) * tx;
     let bottom = at(x0, y1) + (at(x1, y1) - at(x0, y1)) * tx;
     top + (bottom - top) * ty
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Checks the star mask of a grid drawn as text (`#`: star light, `.`: sky)
-    /// with candidates at the given binned pixels against a plain breadth-first
-    /// fill of the same regions, grown by `MASK_GROW`.
-    fn check(picture: &[&str], seeds: &[(usize, usize)]) {
-        let (w, h) = (picture[0].len(), picture.len());
-        let data: Vec<f32> =
-            picture.iter().flat_map(|row| row.bytes().map(|b| if b == b'#' { 10.0 } else { 0.0 })).collect();
-        let snr = Grid { data, width: w, height: h };
-        let candidates: Vec<Candidate> = seeds
-            .iter()
-            .map(|&(x, y)| Candidate {
-                x: 2.0 * x as f32 + 0.5,
-                y: 2.0 * y as f32 + 0.5,
-                snr: 10.0,
-                blended: false,
-            })
-            .collect();
-        let mut core = vec![false; w * h];
-        let mut queue: Vec<(usize, usize)> = seeds.to_vec();
-        while let Some((x, y)) = queue.pop() {
-            if std::mem::replace(&mut core[y * w + x], true) {
-                continue;
-            }
-            let neighbours = [(x.wrapping_sub(1), y), (x + 1, y), (x, y.wrapping_sub(1)), (x, y + 1)];
-            queue.extend(
-                neighbours
-                    .into_iter()
-                    .filter(|&(nx, ny)| nx < w && ny < h && snr.data[ny * w + nx] > MASK_NSIGMA),
-            );
-        }
-        let expect: Vec<bool> = (0..w * h)
-            .map(|i| {
-                let (x, y) = (i % w, i / w);
-                (y.saturating_sub(MASK_GROW)..=(y + MASK_GROW).min(h - 1)).any(|yy| {
-                    (x.saturating_sub(MASK_GROW)..=(x + MASK_GROW).min(w - 1)).any(|xx| core[yy * w + xx])
-                })
-            })
-            .collect();
-        // Into a used buffer: its old contents do not show.
-        let mut mask = vec![true; 3];
-        star_mask(&snr, &candidates, &mut mask);
-        assert_eq!(mask, expect);
-    }
-
-    #[test]
-    fn star_mask_follows_regions_across_the_middle_and_back() {
-        // A U that leaves the top half, turns in the bottom half and comes back up,
-        // seeded only at its left arm; a separate blob with no candidate stays sky.
-        check(
-            &[
-                "....................",
-                ".#..........#.......",
-                ".#.....###..#.......",
-                ".#.....###..#.......",
-                ".#..........#.......",
-                ".#..........#.......",
-                ".##########.#.......",
-                "..........#.#.......",
-                "..........###.......",
-                "....................",
-                "....................",
-                "....................",
-            ],
-            &[(1, 1)],
-        );
-    }
-
-    #[test]
-    fn star_mask_of_regions_seeded_in_both_halves() {
-        check(
-            &[
-                "..........",
-                "..###.....",
-                "..###.....",
-                "....#.....",
-                "....#.....",
-                "....####..",
-                ".......#..",
-                "..........",
-            ],
-            &[(3, 1), (7, 6)],
-        );
-    }
 }

@@ -44,12 +44,14 @@
 
 mod background;
 mod bin;
+mod bits;
 mod columns;
 mod detect;
 mod error;
 mod first_pass;
 mod frame;
 mod lanes;
+mod mask;
 mod measure;
 mod neighbours;
 mod shape;

@@ -14,6 +14,9 @@ pub struct Workspace {
     pub(crate) binned: Vec<f32>,
     /// The matched filter's S/N on the binned grid.
     pub(crate) snr: Vec<f32>,
+    /// The matched filter's detections and star light, a bit per binned pixel.
+    pub(crate) peaks: Vec<u64>,
+    pub(crate) light: Vec<u64>,
     /// The binned pixels holding star light.
     pub(crate) mask: Vec<bool>,
 }
