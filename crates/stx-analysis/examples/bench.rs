@@ -3,13 +3,15 @@
 //! 4096²), and optionally writes the frames, the truth and our catalogue for the
 //! peer scripts in `scripts/analysis/`.
 //!
-//! Run with `cargo run --release -p stx-analysis --example bench -- [--out DIR] [--repeat N] [--sizes 1024,4096] [--cold] [--steps]`.
+//! Run with `cargo run --release -p stx-analysis --example bench -- [--out DIR] [--repeat N] [--sizes 1024,4096] [--cold] [--steps] [--fits]`.
 //! Timings exclude rendering and file I/O; each is the median of N runs after one
 //! warm-up run. Repeated runs find a small frame (and its working grids) still in
 //! the caches, which a fresh camera frame would not be; `--cold` evicts the caches
 //! before each run, so that frames of every size pay the same memory traffic.
 //! `--steps` also prints each step's median time (`stx_analysis::StepTimes`); with
-//! `RAYON_NUM_THREADS=1` those are its CPU time.
+//! `RAYON_NUM_THREADS=1` those are its CPU time. `--fits` measures each frame as
+//! the data of a FITS file in place (`FitsU16`, as `stx analyze` does) rather than
+//! as decoded `u16` levels.
 #![allow(missing_docs)]
 
 #[path = "../tests/common/synth.rs"]
@@ -18,7 +20,7 @@ mod synth;
 use std::io::Write;
 use std::time::Instant;
 
-use stx_analysis::{Analysis, Frame, Options, StepTimes, Workspace, analyze, analyze_timed};
+use stx_analysis::{Analysis, Frame, Options, Pixel, StepTimes, Workspace, analyze, analyze_timed};
 use synth::{Psf, Scene};
 
 /// Stars per pixel: 2000 on a 4096×4096 frame.
@@ -69,10 +71,9 @@ struct Timing {
 }
 
 /// Times `repeat` runs, each in a fresh workspace as a camera frame would be.
-fn time(pixels: &[u16], size: usize, repeat: usize, cold: Option<&[u8]>) -> Timing {
-    let frame = Frame::new(pixels, size, size).unwrap();
+fn time<P: Pixel>(frame: &Frame<'_, P>, repeat: usize, cold: Option<&[u8]>) -> Timing {
     let options = Options::default();
-    let mut analysis = analyze(&frame, &options);
+    let mut analysis = analyze(frame, &options);
     let (mut walls, mut cpu, mut steps) = (Vec::with_capacity(repeat), 0.0, Vec::<StepTimes>::new());
     for _ in 0..repeat {
         if let Some(buffer) = cold {
@@ -80,7 +81,7 @@ fn time(pixels: &[u16], size: usize, repeat: usize, cold: Option<&[u8]>) -> Timi
         }
         let (t, cpu_start) = (Instant::now(), cpu_seconds());
         let times;
-        (analysis, times) = analyze_timed(&frame, &options, &mut Workspace::new());
+        (analysis, times) = analyze_timed(frame, &options, &mut Workspace::new());
         walls.push(t.elapsed().as_secs_f64());
         cpu += cpu_seconds() - cpu_start;
         steps.push(times);
@@ -115,9 +116,16 @@ fn write_fits(path: &std::path::Path, pixels: &[u16], size: usize) {
         bytes.extend_from_slice(format!("{c:<80}").as_bytes());
     }
     bytes.resize(bytes.len().div_ceil(2880) * 2880, b' ');
-    bytes.extend(pixels.iter().flat_map(|&p| ((i32::from(p) - 32768) as i16).to_be_bytes()));
-    bytes.resize(bytes.len().div_ceil(2880) * 2880, 0);
+    bytes.extend(fits_data(pixels));
     std::fs::write(path, bytes).unwrap();
+}
+
+/// The data unit of a BITPIX 16 / BZERO 32768 FITS file holding `pixels`.
+fn fits_data(pixels: &[u16]) -> Vec<u8> {
+    let mut data: Vec<u8> =
+        pixels.iter().flat_map(|&p| ((i32::from(p) - 32768) as i16).to_be_bytes()).collect();
+    data.resize(data.len().div_ceil(2880) * 2880, 0);
+    data
 }
 
 fn write_outputs(dir: &std::path::Path, name: &str, scene: &Scene, pixels: &[u16], a: &Analysis) {
@@ -144,12 +152,16 @@ fn main() {
     let repeat: usize = arg("--repeat").map(|r| r.parse().unwrap()).unwrap_or(7);
     // Filled with ones, not zeros: pages of zeros would all map the one zero page.
     let steps = args.iter().any(|a| a == "--steps");
+    let fits = args.iter().any(|a| a == "--fits");
     let eviction = args.iter().any(|a| a == "--cold").then(|| vec![1u8; EVICTION_BYTES]);
     let threads = rayon::current_num_threads();
     println!(
         "threads: {threads}{}",
         if eviction.is_some() { ", caches evicted before each run" } else { "" }
     );
+    if fits {
+        println!("frames measured in place as FITS data (FitsU16)");
+    }
     let psf = Psf::Gaussian { sigma: 2.0 };
     let sizes: Vec<usize> = arg("--sizes")
         .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect())
@@ -157,8 +169,13 @@ fn main() {
     for size in sizes {
         let scene = scene(size, psf, 1);
         let pixels = scene.render(2);
-        let Timing { wall: t, cpu, steps: step_times, analysis: a } =
-            time(&pixels, size, repeat, eviction.as_deref());
+        let cold = eviction.as_deref();
+        let data = if fits { fits_data(&pixels) } else { Vec::new() };
+        let Timing { wall: t, cpu, steps: step_times, analysis: a } = if fits {
+            time(&Frame::from_fits_u16(&data, size, size).unwrap(), repeat, cold)
+        } else {
+            time(&Frame::new(&pixels, size, size).unwrap(), repeat, cold)
+        };
         println!(
             "ours {size}x{size}: {:.4} s  (CPU {:.4} s over all threads; {:.2} ns/pixel; {} stars rendered, {} found, HFR {:.3})",
             t,

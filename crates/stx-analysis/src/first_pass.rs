@@ -1,4 +1,4 @@
-//! Steps 1 and 2 in one read of the frame: for `u16` pixels, each pair of rows
+//! Steps 1 and 2 in one read of the frame: for integer pixels, each pair of rows
 //! is counted into the histogram and binned while it is in the cache. Reading a
 //! 4096² frame from memory costs about as much as binning it, so a second read
 //! (statistics, then binning) would cost that again.
@@ -6,23 +6,29 @@
 use rayon::prelude::*;
 
 use crate::bin;
-use crate::frame::Frame;
+use crate::frame::{Frame, Pixel};
 use crate::stats::{self, Counts, FrameStats, Histogram};
 
-/// The statistics of a `u16` frame and, given its grid, the 2×2-binned frame
-/// (every element written; frames of at least 2×2).
-pub(crate) fn counted(frame: &Frame<'_, u16>, binned: Option<&mut [f32]>) -> FrameStats {
+/// The statistics of an integer frame counted by 16-bit `key` (see
+/// [`stats::stats_by_key`]), and, given its grid, the 2×2-binned frame (every
+/// element written; frames of at least 2×2).
+pub(crate) fn counted<P: Pixel>(
+    frame: &Frame<'_, P>,
+    binned: Option<&mut [f32]>,
+    key: impl Fn(P) -> u16 + Sync,
+    level_of_key: impl Fn(u16) -> u16,
+) -> FrameStats {
     let Some(binned) = binned else {
-        return stats::stats_u16(frame.pixels());
+        return stats::stats_by_key(frame.pixels(), key, level_of_key);
     };
     let mut counts = binned
         .par_chunks_mut(frame.width() / 2)
         .enumerate()
         .fold(Counts::new, |mut counts, (y, out)| {
             let (top, bottom) = (frame.row(2 * y), frame.row(2 * y + 1));
-            counts.add(top);
-            counts.add(bottom);
-            bin::bin_rows(top, bottom, out);
+            counts.add(top, &key);
+            counts.add(bottom, &key);
+            P::bin_rows(top, bottom, out);
             counts
         })
         .map(Counts::total)
@@ -31,10 +37,10 @@ pub(crate) fn counted(frame: &Frame<'_, u16>, binned: Option<&mut [f32]>) -> Fra
     // The binned grid leaves out an odd last row; the statistics do not.
     if frame.height() % 2 == 1 {
         let mut last = Counts::new();
-        last.add(frame.row(frame.height() - 1));
+        last.add(frame.row(frame.height() - 1), &key);
         counts = stats::add_counts(counts, last.total());
     }
-    stats::stats_of(&Histogram::from_counts(counts))
+    stats::stats_of(&Histogram::from_keyed(counts, level_of_key))
 }
 
 /// The statistics of a floating-point frame and, given its grid, the binned
@@ -63,9 +69,14 @@ mod tests {
         let frame = Frame::new(&pixels, width, height).unwrap();
         // A used buffer: stale values must all be overwritten.
         let mut grid = Grid::binning(&frame, vec![f32::NAN; width * height]);
-        assert_eq!(counted(&frame, Some(&mut grid.data)), stats::stats_u16(&pixels), "{width}×{height}");
+        let identity = |v| v;
+        assert_eq!(
+            counted(&frame, Some(&mut grid.data), identity, identity),
+            stats::stats_of(&Histogram::of_u16(&pixels)),
+            "{width}×{height}"
+        );
         assert_eq!(grid.data, bin2x2(&frame, Vec::new()).data, "{width}×{height}");
-        assert_eq!(counted(&frame, None), stats::stats_u16(&pixels));
+        assert_eq!(counted(&frame, None, identity, identity), stats::stats_of(&Histogram::of_u16(&pixels)));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The input: a borrowed, row-major frame of `u16` or `f32` pixels.
+//! The input: a borrowed, row-major frame of `u16` or `f32` pixels, or of a FITS
+//! file's 16-bit unsigned data as stored ([`FitsU16`]).
 
 use crate::error::{Error, ErrorKind};
 
@@ -14,11 +15,16 @@ pub(crate) mod sealed {
         /// Steps 1 and 2: exact statistics of the frame, and, given the binned
         /// grid's elements, the 2×2-binned frame (frames of at least 2×2).
         fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats;
+        /// One row of the binned grid from two frame rows: the mean of each 2×2 block.
+        fn bin_rows(top: &[Self], bottom: &[Self], out: &mut [f32]);
     }
     impl Sealed for u16 {
         const CAN_BE_NON_FINITE: bool = false;
         fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats {
-            first_pass::counted(frame, binned)
+            first_pass::counted(frame, binned, |v| v, |v| v)
+        }
+        fn bin_rows(top: &[Self], bottom: &[Self], out: &mut [f32]) {
+            crate::bin::bin_rows(top, bottom, out);
         }
     }
     impl Sealed for f32 {
@@ -26,12 +32,32 @@ pub(crate) mod sealed {
         fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats {
             first_pass::uncounted(frame, binned)
         }
+        fn bin_rows(top: &[Self], bottom: &[Self], out: &mut [f32]) {
+            crate::bin::bin_rows(top, bottom, out);
+        }
+    }
+    impl Sealed for super::FitsU16 {
+        const CAN_BE_NON_FINITE: bool = false;
+        fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats {
+            // Counted by the stored value, which reads as fast as a `u16`.
+            first_pass::counted(frame, binned, u16::from_be_bytes, |stored| stored ^ 0x8000)
+        }
+        fn bin_rows(top: &[Self], bottom: &[Self], out: &mut [f32]) {
+            crate::bin::bin_fits_u16_rows(top, bottom, out);
+        }
     }
 }
 
-/// A pixel type the analysis accepts: `u16` (camera frames) or `f32` (everything
-/// else, converted once by the caller). Sealed: the algorithms read every pixel
-/// through [`Pixel::value`], so the two types share one monomorphised pipeline.
+/// A pixel of 16-bit unsigned data as a FITS file stores it (BITPIX 16, BZERO
+/// 32768: every camera frame): two bytes, big-endian, the level offset by −32768.
+/// A frame of these is the file's data in place ([`Frame::from_fits_u16`]); each
+/// pixel is converted where it is read, and no decoded copy of the frame is made.
+pub type FitsU16 = [u8; 2];
+
+/// A pixel type the analysis accepts: `u16` (camera frames), [`FitsU16`] (camera
+/// frames in a FITS file's bytes) or `f32` (everything else, converted once by the
+/// caller). Sealed: the algorithms read every pixel through [`Pixel::value`], so
+/// the types share one pipeline, monomorphised for each.
 pub trait Pixel: Copy + Send + Sync + sealed::Sealed + 'static {
     /// Saturation level assumed when [`Options::saturation`](crate::Options::saturation)
     /// is `None`.
@@ -53,6 +79,15 @@ impl Pixel for f32 {
     #[inline(always)]
     fn value(self) -> f32 {
         self
+    }
+}
+
+impl Pixel for FitsU16 {
+    const DEFAULT_SATURATION: Option<f32> = Some(65535.0);
+    /// The stored `level − 32768` is the level with its top bit flipped.
+    #[inline(always)]
+    fn value(self) -> f32 {
+        f32::from(u16::from_be_bytes(self) ^ 0x8000)
     }
 }
 
@@ -103,5 +138,16 @@ impl<'a, P: Pixel> Frame<'a, P> {
     /// Row `y`.
     pub(crate) fn row(&self, y: usize) -> &'a [P] {
         &self.pixels[y * self.width..(y + 1) * self.width]
+    }
+}
+
+impl<'a> Frame<'a, FitsU16> {
+    /// A frame over the data of a FITS file's 16-bit unsigned image (BITPIX 16,
+    /// BZERO 32768, BSCALE 1) as stored: `data` is the data unit, `width × height`
+    /// pixels of two bytes each (anything after them is the unit's padding).
+    pub fn from_fits_u16(data: &'a [u8], width: usize, height: usize) -> Result<Self, Error> {
+        let (pixels, _) = data.as_chunks::<2>();
+        let pixels = pixels.get(..width.saturating_mul(height)).unwrap_or(pixels);
+        Frame::new(pixels, width, height)
     }
 }

@@ -8,7 +8,7 @@
 //!    (a 65 536-bin histogram for integer frames, split across cores and merged).
 //! 2. `bin`: a 2×2-binned copy of the frame, the working grid for background and
 //!    detection (a quarter of the pixels, and the first half of the matched filter).
-//!    For `u16` frames steps 1 and 2 are one pass over the pixels (`first_pass`).
+//!    For integer frames steps 1 and 2 are one pass over the pixels (`first_pass`).
 //! 3. `background`: sigma-clipped statistics per mesh cell, median-filtered, then
 //!    interpolated bilinearly: background level and noise anywhere in the frame.
 //!    Estimated twice: for detection, then with the detected star light masked.
@@ -30,7 +30,8 @@
 //! ([`analyze_in`]); [`analyze_timed`] also says how long each step took.
 //!
 //! **Invariant:** no I/O and no serialization here. Pixel types are normalised once,
-//! at the boundary, through the sealed [`Pixel`] trait (`u16` and `f32`).
+//! at the boundary, through the sealed [`Pixel`] trait (`u16`, `f32`, and
+//! [`FitsU16`]: a FITS file's 16-bit data as stored, measured in place).
 //!
 //! ```
 //! use stx_analysis::{analyze, Frame, Options};
@@ -63,7 +64,7 @@ mod workspace;
 use timing::timed;
 
 pub use error::{Error, ErrorKind};
-pub use frame::{Frame, Pixel};
+pub use frame::{FitsU16, Frame, Pixel};
 pub use measure::{Star, StarQuality};
 pub use shape::Shape;
 pub use stats::{FrameStats, Histogram};

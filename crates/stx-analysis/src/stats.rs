@@ -28,9 +28,16 @@ pub struct FrameStats {
     pub max: f64,
 }
 
-/// Exact statistics of `u16` pixels (not empty) through their histogram.
-pub(crate) fn stats_u16(pixels: &[u16]) -> FrameStats {
-    stats_of(&Histogram::of_u16(pixels))
+/// Exact statistics of integer pixels (not empty) counted by a 16-bit `key` that
+/// `level_of_key` turns into the level. A key is what costs least to take from a
+/// pixel (for FITS data as stored, its two bytes read big-endian): the
+/// histogram's 65 536 bins are put in level order once, not every pixel converted.
+pub(crate) fn stats_by_key<T: Copy + Sync>(
+    pixels: &[T],
+    key: impl Fn(T) -> u16 + Sync,
+    level_of_key: impl Fn(u16) -> u16,
+) -> FrameStats {
+    stats_of(&Histogram::of_keys(pixels, key, level_of_key))
 }
 
 /// The statistics of the values a histogram counts (at least one), exact: integer
@@ -65,15 +72,33 @@ impl Histogram {
     /// The histogram of `u16` values (65 536 bins), built in parallel: each of
     /// rayon's splits counts its chunks into one [`Counts`], merged at the end.
     pub fn of_u16(values: &[u16]) -> Histogram {
-        let counts = values
+        Histogram::of_keys(values, |v| v, |v| v)
+    }
+
+    /// The histogram of the levels of `values`, counted by key (see [`stats_by_key`]).
+    fn of_keys<T: Copy + Sync>(
+        values: &[T],
+        key: impl Fn(T) -> u16 + Sync,
+        level_of_key: impl Fn(u16) -> u16,
+    ) -> Histogram {
+        let by_key = values
             .par_chunks(HISTOGRAM_CHUNK_PIXELS)
             .fold(Counts::new, |mut counts, chunk| {
-                counts.add(chunk);
+                counts.add(chunk, &key);
                 counts
             })
             .map(Counts::total)
             .reduce_with(add_counts)
             .unwrap_or_else(|| vec![0; 1 << 16]);
+        Histogram::from_keyed(by_key, level_of_key)
+    }
+
+    /// The histogram of counts by key (`by_key[k]`: how many values have key `k`).
+    pub(crate) fn from_keyed(by_key: Vec<u64>, level_of_key: impl Fn(u16) -> u16) -> Histogram {
+        let mut counts = vec![0; 1 << 16];
+        for (k, count) in (0..=u16::MAX).zip(by_key) {
+            counts[usize::from(level_of_key(k))] = count;
+        }
         Histogram { counts }
     }
 
@@ -137,8 +162,8 @@ impl Counts {
         Counts { sub: vec![0; 4 << 16], spilled: Vec::new(), pending: 0 }
     }
 
-    /// Counts `pixels`.
-    pub(crate) fn add(&mut self, pixels: &[u16]) {
+    /// Counts `pixels` by their `key`s.
+    pub(crate) fn add<T: Copy>(&mut self, pixels: &[T], key: impl Fn(T) -> u16) {
         if self.pending + pixels.len() as u64 > u64::from(u32::MAX) {
             self.spill();
         }
@@ -148,13 +173,13 @@ impl Counts {
         let (c, d) = rest.split_at_mut(1 << 16);
         let mut quads = pixels.chunks_exact(4);
         for q in &mut quads {
-            a[usize::from(q[0])] += 1;
-            b[usize::from(q[1])] += 1;
-            c[usize::from(q[2])] += 1;
-            d[usize::from(q[3])] += 1;
+            a[usize::from(key(q[0]))] += 1;
+            b[usize::from(key(q[1]))] += 1;
+            c[usize::from(key(q[2]))] += 1;
+            d[usize::from(key(q[3]))] += 1;
         }
         for &p in quads.remainder() {
-            a[usize::from(p)] += 1;
+            a[usize::from(key(p))] += 1;
         }
     }
 
@@ -168,14 +193,14 @@ impl Counts {
         self.pending = 0;
     }
 
-    /// The counts per value.
+    /// The counts per key.
     pub(crate) fn total(mut self) -> Vec<u64> {
         self.spill();
         self.spilled
     }
 }
 
-/// Two splits' counts per value, added.
+/// Two splits' counts per key, added.
 pub(crate) fn add_counts(mut a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
     a
@@ -228,7 +253,7 @@ mod tests {
             max: f64::from(*sorted.last().unwrap()),
         };
         let floats: Vec<f32> = values.iter().map(|&v| f32::from(v)).collect();
-        for got in [stats_u16(values), stats_f32(&floats)] {
+        for got in [stats_of(&Histogram::of_u16(values)), stats_f32(&floats)] {
             assert_eq!(got.median, expect.median);
             assert_eq!((got.min, got.max), (expect.min, expect.max));
             assert!(
@@ -264,9 +289,9 @@ mod tests {
     fn counts_spilled_midway_add_up() {
         let values: Vec<u16> = (0..10_000u32).map(|i| (i * 7919 % 65_536) as u16).collect();
         let mut counts = Counts::new();
-        counts.add(&values[..3001]);
+        counts.add(&values[..3001], |v| v);
         counts.spill();
-        counts.add(&values[3001..]);
+        counts.add(&values[3001..], |v| v);
         assert_eq!(Histogram::from_counts(counts.total()), Histogram::of_u16(&values));
         assert_eq!(Histogram::of_u16(&values).counts().iter().sum::<u64>(), 10_000);
     }

@@ -249,3 +249,44 @@ fn a_directory_without_fits_files_is_an_error() {
 fn missing_file_is_an_error() {
     check_error("/nonexistent/frame.fits", "cannot read /nonexistent/frame.fits");
 }
+
+#[test]
+fn a_directory_of_mixed_layouts_measures_each_file_as_alone() {
+    // Camera frames (measured in the file's bytes) and other layouts (decoded)
+    // in turn, of different sizes: the reader's buffers pass from one kind and
+    // size of file to the next without one frame's bytes showing in another's.
+    let dir = TempDir::new().unwrap();
+    let mut expect = std::collections::BTreeMap::new();
+    for i in 0..12usize {
+        let (width, height) = (40 + 7 * i, 30 + 5 * (i % 4));
+        let v: Vec<u16> = values(width, height).iter().map(|&x| x + 100 * i as u16).collect();
+        let (bitpix, extra, data): (i64, Vec<String>, Vec<u8>) = match i % 3 {
+            0 => (
+                16,
+                vec![card("BZERO", 32768)],
+                v.iter().flat_map(|&x| ((i32::from(x) - 32768) as i16).to_be_bytes()).collect(),
+            ),
+            1 => (-32, vec![], v.iter().flat_map(|&x| f32::from(x).to_be_bytes()).collect()),
+            _ => (32, vec![], v.iter().flat_map(|&x| i32::from(x).to_be_bytes()).collect()),
+        };
+        let path = write_fits(
+            &dir,
+            &format!("frame{i:02}.fits"),
+            &image_cards(bitpix, width, height, &extra),
+            &data,
+        );
+        expect.insert(path.display().to_string(), expected(&v));
+    }
+    let out =
+        Command::cargo_bin("stx").unwrap().arg("analyze").arg(dir.path()).arg("--json").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), expect.len(), "{text}");
+    for row in rows {
+        let (mean, median, sd, min, max) = expect[row["Filename"].as_str().unwrap()];
+        let get = |key: &str| row[key].as_f64().unwrap();
+        assert!((get("Mean") - mean).abs() < 1e-6, "{row}");
+        assert!((get("StDev") - sd).abs() < 1e-6, "{row}");
+        assert_eq!((get("Median"), get("Min"), get("Max")), (median, min, max), "{row}");
+    }
+}

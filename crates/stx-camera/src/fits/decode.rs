@@ -36,7 +36,7 @@ impl FitsImage {
     /// A card's value: strings without their quotes (doubled quotes undone, trailing
     /// blanks dropped), other values as written. The first card of that keyword wins.
     pub fn value(&self, key: &str) -> Option<&str> {
-        self.cards.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        card(&self.cards, key)
     }
 
     /// A card's value as a number.
@@ -103,11 +103,61 @@ pub fn read(bytes: &[u8]) -> Result<FitsImage, ReadError> {
 /// dropped): a program reading many frames in turn hands back the last one's
 /// pixels, and a 4096² frame's 32 MiB are not faulted in afresh for every file.
 pub fn read_reusing(bytes: &[u8], storage: Vec<u16>) -> Result<FitsImage, ReadError> {
+    let layout = layout(bytes)?;
+    let pixels = decode(&bytes[layout.data.clone()], layout.bitpix, layout.bzero, layout.bscale, storage);
+    let FitsLayout { width, height, saturation, cards, .. } = layout;
+    Ok(FitsImage { width, height, pixels, saturation, cards })
+}
+
+/// Where the primary image of a FITS file lies in it, and how it is stored: the
+/// header read and checked (as [`read`] does), the data not decoded. For a program
+/// that measures the data where they lie ([`FitsLayout::is_unsigned_16`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitsLayout {
+    /// Columns (NAXIS1).
+    pub width: usize,
+    /// Rows (NAXIS2).
+    pub height: usize,
+    /// BITPIX: 8, 16, 32 (integers), −32, −64 (floating point).
+    pub bitpix: i64,
+    /// BZERO (0 when absent).
+    pub bzero: f64,
+    /// BSCALE (1 when absent).
+    pub bscale: f64,
+    /// Where the data are in the file's bytes (the image itself, without the
+    /// padding of its last block).
+    pub data: std::ops::Range<usize>,
+    /// As [`FitsImage::saturation`].
+    pub saturation: Option<f32>,
+    cards: Vec<(String, String)>,
+}
+
+impl FitsLayout {
+    /// A card's value, as [`FitsImage::value`].
+    pub fn value(&self, key: &str) -> Option<&str> {
+        card(&self.cards, key)
+    }
+
+    /// Whether the data are 16-bit unsigned levels as FITS stores them (BITPIX 16,
+    /// BZERO 32768, BSCALE 1: every camera frame), which decode to [`Pixels::U16`].
+    pub fn is_unsigned_16(&self) -> bool {
+        self.bitpix == 16 && self.bzero == 32768.0 && self.bscale == 1.0
+    }
+}
+
+/// The value of the first card of keyword `key`.
+fn card<'a>(cards: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    cards.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Reads and checks the header of the primary image of a FITS file held in memory:
+/// where its data lie and how they are stored.
+pub fn layout(bytes: &[u8]) -> Result<FitsLayout, ReadError> {
     if bytes.len() < BLOCK || !bytes.starts_with(b"SIMPLE  =") {
         return Err(ReadError::new(ReadErrorKind::NotFits));
     }
     let (cards, data_start) = parse_header(bytes)?;
-    let value = |key: &str| cards.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let value = |key: &str| card(&cards, key);
     let int = |key: &str| -> Result<i64, ReadError> {
         let v = value(key).ok_or_else(|| malformed(format!("no {key} keyword")))?;
         v.trim().parse().map_err(|_| malformed(format!("{key} = {v} is not an integer")))
@@ -144,10 +194,10 @@ pub fn read_reusing(bytes: &[u8], storage: Vec<u16>) -> Result<FitsImage, ReadEr
         .checked_mul(height)
         .and_then(|n| n.checked_mul(bytes_per_pixel))
         .ok_or_else(|| unsupported("image: too large".to_owned()))?;
-    let found = bytes.len() - data_start;
-    let data = bytes
-        .get(data_start..data_start + size)
-        .ok_or_else(|| ReadError::new(ReadErrorKind::Truncated { expected: size, found }))?;
+    let found = bytes.len().saturating_sub(data_start);
+    if found < size {
+        return Err(ReadError::new(ReadErrorKind::Truncated { expected: size, found }));
+    }
     let (bzero, bscale) = (real("BZERO", 0.0)?, real("BSCALE", 1.0)?);
     let saturation = (bitpix > 0).then(|| {
         let raw_max = match bitpix {
@@ -157,8 +207,8 @@ pub fn read_reusing(bytes: &[u8], storage: Vec<u16>) -> Result<FitsImage, ReadEr
         };
         (bzero + bscale * raw_max) as f32
     });
-    let pixels = decode(data, bitpix, bzero, bscale, storage);
-    Ok(FitsImage { width, height, pixels, saturation, cards })
+    let data = data_start..data_start + size;
+    Ok(FitsLayout { width, height, bitpix, bzero, bscale, data, saturation, cards })
 }
 
 /// Reads header cards up to END; returns (keyword, value) pairs and the data offset.
@@ -345,5 +395,32 @@ mod tests {
             ]),
             "truncated: the header announces 20000 bytes of data, the file holds 0",
         );
+    }
+
+    #[test]
+    fn layout_locates_the_data_that_read_decodes() {
+        let file = |bzero: &str| {
+            let mut bytes = header(&[
+                "SIMPLE  =                    T",
+                "BITPIX  =                   16",
+                "NAXIS   =                    2",
+                "NAXIS1  =                    3",
+                "NAXIS2  =                    2",
+                bzero,
+                "FILTER  = 'Ha      '",
+            ]);
+            bytes.extend([-32768i16, -1, 0, 1, 100, 32767].iter().flat_map(|v| v.to_be_bytes()));
+            bytes.resize(2 * BLOCK, 0);
+            bytes
+        };
+        let bytes = file("BZERO   =                32768");
+        let layout = layout(&bytes).unwrap();
+        assert_eq!((layout.width, layout.height, layout.data.clone()), (3, 2, BLOCK..BLOCK + 12));
+        assert!(layout.is_unsigned_16());
+        assert_eq!(layout.value("FILTER"), Some("Ha"));
+        let stored: Vec<u16> =
+            bytes[layout.data].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]) ^ 0x8000).collect();
+        assert_eq!(Pixels::U16(stored), read(&bytes).unwrap().pixels);
+        assert!(!super::layout(&file("BZERO   =                    0")).unwrap().is_unsigned_16());
     }
 }

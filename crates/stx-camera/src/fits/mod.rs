@@ -7,7 +7,7 @@ mod decode;
 mod encode;
 mod own;
 
-pub use decode::{FitsImage, Pixels, ReadError, ReadErrorKind, read, read_reusing};
+pub use decode::{FitsImage, FitsLayout, Pixels, ReadError, ReadErrorKind, layout, read, read_reusing};
 pub use encode::{FitsHeader, encode};
 pub use own::frame_of;
 

@@ -9,32 +9,30 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::path::Path;
 
 /// Alignment of a direct read's buffer, length and file offset: the largest
 /// logical block size of common devices.
 const ALIGN: usize = 4096;
 
-/// The bytes of the file at `path`, read into `buffer` (grown as needed, never
-/// shrunk, so that reading many files in turn allocates once).
-pub(crate) fn read<'a>(path: &Path, buffer: &'a mut Vec<u8>) -> io::Result<&'a [u8]> {
-    match read_direct(path, buffer) {
-        Ok(range) => Ok(&buffer[range]),
-        Err(_) => read_ordinary(path, buffer),
-    }
+/// Reads the file at `path` into `buffer` (grown as needed, never shrunk, so that
+/// reading many files in turn allocates once); where its bytes are in `buffer`.
+pub(crate) fn read(path: &Path, buffer: &mut Vec<u8>) -> io::Result<Range<usize>> {
+    read_direct(path, buffer).or_else(|_| read_ordinary(path, buffer))
 }
 
 /// Reads the file through the page cache into `buffer`.
-fn read_ordinary<'a>(path: &Path, buffer: &'a mut Vec<u8>) -> io::Result<&'a [u8]> {
+fn read_ordinary(path: &Path, buffer: &mut Vec<u8>) -> io::Result<Range<usize>> {
     buffer.clear();
     File::open(path)?.read_to_end(buffer)?;
-    Ok(buffer)
+    Ok(0..buffer.len())
 }
 
 /// Reads the file with direct I/O into an aligned part of `buffer`; where its bytes
 /// are in `buffer`. Any refusal on the way (opening, a read) is an error, and
 /// [`read`] then reads the ordinary way.
-fn read_direct(path: &Path, buffer: &mut Vec<u8>) -> io::Result<std::ops::Range<usize>> {
+fn read_direct(path: &Path, buffer: &mut Vec<u8>) -> io::Result<Range<usize>> {
     let mut file = open_direct(path)?;
     let len = usize::try_from(file.metadata()?.len()).map_err(|_| io::ErrorKind::FileTooLarge)?;
     let aligned_len = len.next_multiple_of(ALIGN);
@@ -87,8 +85,10 @@ mod tests {
         for (name, n, seed) in [("previous", previous, 7), ("file", len, 3)] {
             let path = dir.join(name);
             std::fs::write(&path, content(n, seed)).unwrap();
-            assert_eq!(read(&path, &mut buffer).unwrap(), content(n, seed), "{n} bytes in {}", dir.display());
-            assert_eq!(read_ordinary(&path, &mut buffer).unwrap(), content(n, seed), "{n} bytes, ordinary");
+            let range = read(&path, &mut buffer).unwrap();
+            assert_eq!(buffer[range], content(n, seed), "{n} bytes in {}", dir.display());
+            let range = read_ordinary(&path, &mut buffer).unwrap();
+            assert_eq!(buffer[range], content(n, seed), "{n} bytes, ordinary");
             if open_direct(&path).is_ok() {
                 let range = read_direct(&path, &mut buffer).unwrap();
                 assert_eq!(buffer[range], content(n, seed), "{n} bytes, direct");

@@ -1,17 +1,19 @@
-//! Reading and measuring the frames, every core busy: a reader thread reads and
-//! decodes the next file while measurers each analyse a frame, every measurer
-//! with its own share of the cores (see [`share_cores`]). The channel from the
-//! reader holds [`IN_FLIGHT`] frames, so the frames in memory at once are the one
-//! being read, those waiting and one per measurer, plus the measured frames'
-//! pixel buffers on their way back to the reader for reuse, and the file bytes of
-//! the one being read (a buffer as large as the largest file).
+//! Reading and measuring the frames, every core busy: a reader thread reads the
+//! next file while measurers each analyse a frame, every measurer with its own
+//! share of the cores (see [`share_cores`]). Camera frames (16-bit unsigned) are
+//! measured in the file's bytes as they were read ([`stx_analysis::FitsU16`]);
+//! other layouts are decoded by the reader. The channel from the reader holds
+//! [`IN_FLIGHT`] frames, so the frames in memory at once are the one being read,
+//! those waiting and one per measurer, plus the measured frames' buffers on their
+//! way back to the reader for reuse.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
 
 use indicatif::ProgressBar;
 use rayon::ThreadPool;
-use stx_analysis::{Analysis, Frame, Options, StarQuality, Workspace, analyze_in};
+use stx_analysis::{Analysis, Frame, Options, Pixel, StarQuality, Workspace, analyze_in};
 use stx_camera::fits::{self, FitsImage, Pixels};
 
 use super::file_bytes;
@@ -48,12 +50,12 @@ impl Measurer {
         Measurer { workspace: Workspace::new(), pool }
     }
 
-    /// Measures a decoded frame on this measurer's threads.
-    fn measure(&mut self, path: PathBuf, image: &FitsImage, info: FrameInfo) -> Result<Measured, Skipped> {
+    /// Measures a loaded frame on this measurer's threads.
+    fn measure(&mut self, loaded: &Loaded) -> Result<Measured, Skipped> {
         let workspace = &mut self.workspace;
         match &self.pool {
-            Some(pool) => pool.install(|| measure(path, image, info, workspace)),
-            None => measure(path, image, info, workspace),
+            Some(pool) => pool.install(|| measure(loaded, workspace)),
+            None => measure(loaded, workspace),
         }
     }
 }
@@ -113,6 +115,63 @@ pub(crate) struct Skipped {
     pub(crate) reason: String,
 }
 
+/// A file read and checked, ready to measure.
+struct Loaded {
+    path: PathBuf,
+    info: FrameInfo,
+    /// The saturation level of the file's integer type.
+    saturation: Option<f32>,
+    pixels: LoadedPixels,
+}
+
+/// A loaded frame's pixels.
+enum LoadedPixels {
+    /// 16-bit unsigned data as stored: `bytes[data]`, `width × height` pixels.
+    Stored { bytes: Vec<u8>, data: Range<usize>, width: usize, height: usize },
+    /// Any other layout, decoded.
+    Decoded(FitsImage),
+}
+
+/// A measured frame's buffer, back to the reader for the next files: a fresh
+/// 32 MiB each time would cost as many page faults as reading it.
+enum Spare {
+    Bytes(Vec<u8>),
+    Levels(Vec<u16>),
+}
+
+impl LoadedPixels {
+    /// The buffer, for reuse.
+    fn into_spare(self) -> Option<Spare> {
+        match self {
+            LoadedPixels::Stored { bytes, .. } => Some(Spare::Bytes(bytes)),
+            LoadedPixels::Decoded(FitsImage { pixels: Pixels::U16(levels), .. }) => {
+                Some(Spare::Levels(levels))
+            }
+            LoadedPixels::Decoded(_) => None,
+        }
+    }
+}
+
+/// The reader's buffers: those file bytes are read into, and those levels are
+/// decoded into, each taken back from a measured frame (as many as are in flight).
+#[derive(Default)]
+struct Buffers {
+    bytes: Vec<Vec<u8>>,
+    levels: Vec<Vec<u16>>,
+}
+
+impl Buffers {
+    /// Keeps a measured frame's buffer.
+    fn keep_all(&mut self, spares: impl Iterator<Item = Spare>) {
+        for spare in spares {
+            match spare {
+                Spare::Bytes(bytes) => self.bytes.push(bytes),
+                Spare::Levels(levels) => self.levels.push(levels),
+            }
+        }
+    }
+}
+
 /// Measures every file; the results are in the order of `paths`. `on_skip` hears
 /// of each file that cannot be measured as it happens. Advances `progress` by one
 /// per file.
@@ -125,18 +184,15 @@ pub(crate) fn measure_all(
     let (at_once, threads_each) = share_cores(cores);
     let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
     let rx = Mutex::new(rx);
-    // Measured frames' pixel buffers, back to the reader for the next files.
-    let (give_back, spares) = mpsc::sync_channel::<Vec<u16>>(IN_FLIGHT + at_once);
+    let (give_back, spares) = mpsc::sync_channel::<Spare>(IN_FLIGHT + at_once);
     let (done_tx, done) = mpsc::channel();
     let mut results = Vec::with_capacity(paths.len());
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            // One buffer for every file's bytes, and the pixel buffers recycled: a
-            // fresh 32 MiB each time costs as many page faults as reading it.
-            let mut bytes = Vec::new();
+            let mut buffers = Buffers::default();
             for (index, path) in paths.iter().enumerate() {
-                let spare = spares.try_recv().unwrap_or_default();
-                if tx.send((index, load(path, &mut bytes, spare))).is_err() {
+                buffers.keep_all(spares.try_iter());
+                if tx.send((index, load(path, &mut buffers))).is_err() {
                     break;
                 }
             }
@@ -148,11 +204,11 @@ pub(crate) fn measure_all(
                 // The lock is held only to take the next frame, never while measuring.
                 while let Ok((index, loaded)) = rx.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop))
                 {
-                    let result = loaded.and_then(|(path, image, info)| {
-                        let result = measurer.measure(path, &image, info);
-                        if let Pixels::U16(pixels) = image.pixels {
+                    let result = loaded.and_then(|loaded: Loaded| {
+                        let result = measurer.measure(&loaded);
+                        if let Some(spare) = loaded.pixels.into_spare() {
                             // Full only if the reader has stopped taking them: then drop it.
-                            let _ = give_back.try_send(pixels);
+                            let _ = give_back.try_send(spare);
                         }
                         result
                     });
@@ -182,23 +238,41 @@ pub(crate) fn measure_all(
     (measured, skipped)
 }
 
-/// Reads and decodes one file (on the reader thread), through `bytes`, into
-/// `pixels`' allocation.
-fn load(
-    path: &Path,
-    bytes: &mut Vec<u8>,
-    pixels: Vec<u16>,
-) -> Result<(PathBuf, FitsImage, FrameInfo), Skipped> {
+/// Reads one file (on the reader thread) into one of `buffers`: a camera frame
+/// is only checked, and goes with its bytes; any other layout is decoded (into a
+/// levels buffer, if its values are levels) and its bytes buffer kept.
+fn load(path: &Path, buffers: &mut Buffers) -> Result<Loaded, Skipped> {
+    let mut bytes = buffers.bytes.pop().unwrap_or_default();
+    let loaded = read_into(path, &mut bytes, &mut buffers.levels);
+    // Kept unless the frame took it.
+    if bytes.capacity() > 0 {
+        buffers.bytes.push(bytes);
+    }
+    loaded
+}
+
+/// [`load`] into `bytes` (taken, for a camera frame), decoding other layouts into
+/// one of `levels`.
+fn read_into(path: &Path, bytes: &mut Vec<u8>, levels: &mut Vec<Vec<u16>>) -> Result<Loaded, Skipped> {
     let skip = |reason: String| Skipped { reason };
     let shown = path.display();
-    let bytes = file_bytes::read(path, bytes).map_err(|e| skip(format!("cannot read {shown}: {e}")))?;
-    if let Some(how) = compression(path, bytes) {
+    let unusable = |e: fits::ReadError| skip(format!("{shown} is not a usable FITS image: {e}"));
+    let range = file_bytes::read(path, bytes).map_err(|e| skip(format!("cannot read {shown}: {e}")))?;
+    let file = &bytes[range.clone()];
+    if let Some(how) = compression(path, file) {
         return Err(skip(format!("{shown} is not a usable FITS image: compressed ({how})")));
     }
-    let image = fits::read_reusing(bytes, pixels)
-        .map_err(|e| skip(format!("{shown} is not a usable FITS image: {e}")))?;
-    let info = FrameInfo::from_header(|key| image.value(key));
-    Ok((path.to_owned(), image, info))
+    let layout = fits::layout(file).map_err(unusable)?;
+    let info = FrameInfo::from_header(|key| layout.value(key));
+    let pixels = if layout.is_unsigned_16() {
+        let data = range.start + layout.data.start..range.start + layout.data.end;
+        let (width, height) = (layout.width, layout.height);
+        LoadedPixels::Stored { bytes: std::mem::take(bytes), data, width, height }
+    } else {
+        let storage = levels.pop().unwrap_or_default();
+        LoadedPixels::Decoded(fits::read_reusing(file, storage).map_err(unusable)?)
+    };
+    Ok(Loaded { path: path.to_owned(), info, saturation: layout.saturation, pixels })
 }
 
 /// How a file is compressed, if it is in a form we recognise but do not read.
@@ -217,24 +291,35 @@ fn compression(path: &Path, bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Measures a decoded frame (on the current thread pool).
-fn measure(
-    path: PathBuf,
-    image: &FitsImage,
-    info: FrameInfo,
-    workspace: &mut Workspace,
-) -> Result<Measured, Skipped> {
-    let sky = info.shows_sky();
-    let options = Options { saturation: image.saturation, detect_stars: sky, ..Options::default() };
-    let (w, h) = (image.width, image.height);
-    let analysis = match &image.pixels {
-        Pixels::U16(p) => Frame::new(p, w, h).map(|f| analyze_in(&f, &options, workspace)),
-        Pixels::F32(p) => Frame::new(p, w, h).map(|f| analyze_in(&f, &options, workspace)),
+/// Measures a loaded frame (on the current thread pool).
+fn measure(loaded: &Loaded, workspace: &mut Workspace) -> Result<Measured, Skipped> {
+    let sky = loaded.info.shows_sky();
+    let options = Options { saturation: loaded.saturation, detect_stars: sky, ..Options::default() };
+    let analysis = match &loaded.pixels {
+        LoadedPixels::Stored { bytes, data, width, height } => {
+            Frame::from_fits_u16(&bytes[data.clone()], *width, *height)
+                .map(|f| analyze_in(&f, &options, workspace))
+        }
+        LoadedPixels::Decoded(image) => match &image.pixels {
+            Pixels::U16(p) => analyze_decoded(p, image, &options, workspace),
+            Pixels::F32(p) => analyze_decoded(p, image, &options, workspace),
+        },
     };
+    let (path, info) = (loaded.path.clone(), loaded.info.clone());
     match analysis {
         Ok(a) => Ok(Measured { path, info, figures: Figures::of(&a, sky) }),
         Err(e) => Err(Skipped { reason: format!("cannot analyse {}: {e}", path.display()) }),
     }
+}
+
+/// Analyses a decoded image's `pixels`.
+fn analyze_decoded<P: Pixel>(
+    pixels: &[P],
+    image: &FitsImage,
+    options: &Options,
+    workspace: &mut Workspace,
+) -> Result<Analysis, stx_analysis::Error> {
+    Frame::new(pixels, image.width, image.height).map(|f| analyze_in(&f, options, workspace))
 }
 
 #[cfg(test)]
