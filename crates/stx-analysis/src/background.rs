@@ -112,7 +112,7 @@ impl CellRect {
             if m.iter().fold(false, |any, &masked| any | masked) {
                 samples.extend(row.iter().zip(m).filter(|p| !*p.1).map(|p| *p.0));
             } else {
-                samples.extend_from_slice(row);
+                samples.extend(row.iter().copied());
             }
         }
     }

@@ -44,7 +44,11 @@ pub(crate) fn column_excess(grid: &Grid) -> f64 {
             let (x0, n) = (b * COLUMN_BLOCK, out.len());
             block.clear();
             for row in &rows {
-                block.extend_from_slice(&row[x0..x0 + n]);
+                // A whole block as an array: copied inline, not by a call per row.
+                match <&[f32; COLUMN_BLOCK]>::try_from(&row[x0..x0 + n]) {
+                    Ok(whole) => block.extend_from_slice(whole),
+                    Err(_) => block.extend_from_slice(&row[x0..x0 + n]),
+                }
             }
             for (i, level) in out.iter_mut().enumerate() {
                 column.clear();
