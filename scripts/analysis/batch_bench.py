@@ -3,20 +3,23 @@
 on the same rendered 4096x4096 frames read cold from disk, in one run.
 
 Renders --frames full frames of the STX-16803 (the camera simulator, 2000 mm f/10,
-300 s, ~2200 stars each, every tenth with a defect) into --dir once, then times,
-each after evicting the frames from the page cache:
+300 s, ~2200 stars each, every tenth with a defect) into --dir once, then times in
+--rounds rounds (the disk's pace drifts on a shared machine, so the reads and ours
+alternate and their medians are compared), each after evicting the frames from the
+page cache:
   read  - merely reading every file (one reader, 8 MiB blocks), through the page
           cache and with O_DIRECT: the floor is the faster of the two;
   ours  - `stx analyze DIR` (reader thread + parallel analysis; table to /dev/null);
-  SEP   - a multiprocessing.Pool over both cores, per frame: astropy read, numpy
-          mean/median/std/min/max, sep.Background, sep.extract (3 x globalrms,
-          minarea 5, as bench.py), sep.flux_radius(0.5) (half-light radius, the
-          HFR's peer), median a/b (elongation) and the saturated-star count.
+  SEP   - once, after the rounds: a multiprocessing.Pool over both cores, per
+          frame: astropy read, numpy mean/median/std/min/max, sep.Background,
+          sep.extract (3 x globalrms, minarea 5, as bench.py), sep.flux_radius(0.5)
+          (half-light radius, the HFR's peer), median a/b (elongation) and the
+          saturated-star count.
 Prints frames/s for each and ours against the targets: >= 8x SEP's throughput,
 within 2x of the read time. The machine is shared: the load average is printed,
 and the CPU seconds per frame of both sides (what the cores would give if idle).
 
-Usage: python3 scripts/analysis/batch_bench.py [--frames 100] [--dir /tmp/stx-batch-bench] [--no-sep]
+Usage: python3 scripts/analysis/batch_bench.py [--frames 100] [--dir /tmp/stx-batch-bench] [--rounds 3] [--no-sep]
 (--no-sep: only the read and ours, for trying a change; the comparison needs SEP.)
 Needs: pip install sep astropy numpy; cargo; root for /proc/sys/vm/drop_caches
 (else the files are evicted one by one with posix_fadvise(DONTNEED)).
@@ -165,10 +168,15 @@ def time_sep(files, processes):
     return wall, children_cpu() - cpu0, results
 
 
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--dir", default="/tmp/stx-batch-bench")
+    ap.add_argument("--rounds", type=int, default=3, help="read-then-ours rounds (medians compared)")
     ap.add_argument("--no-sep", action="store_true", help="skip SEP: the read and ours only")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
@@ -177,41 +185,49 @@ def main():
     n = len(files)
     cores = os.cpu_count()
 
-    how = evict(files)
-    buffered_s, total = time_read(files)
-    evict(files)
-    direct_s, _ = time_read_direct(files)
-    read_s = min(buffered_s, direct_s)
-    print("== read only (%d files, %.2f GB, page cache evicted by %s) ==" % (n, total / 1e9, how))
-    for name, secs in (("read", buffered_s), ("read, O_DIRECT", direct_s)):
-        print("  %s: %.2f s  %.1f frames/s  %.0f MB/s" % (name, secs, n / secs, total / 1e6 / secs))
+    # The disk's pace drifts over seconds on a shared machine: the reads and ours
+    # alternate, round after round, so that each is compared with reads of its time.
+    rounds = []
+    print("== %d rounds: read (page cache), read (O_DIRECT), ours (stx analyze %s), each cold ==" % (
+        args.rounds, args.dir))
+    for r in range(args.rounds):
+        how = evict(files)
+        buffered_s, total = time_read(files)
+        evict(files)
+        direct_s, _ = time_read_direct(files)
+        evict(files)
+        load_before = os.getloadavg()[0]
+        ours_s, ours_cpu, ours_sys, summary = time_ours(args.dir)
+        floor = min(buffered_s, direct_s)
+        rounds.append((buffered_s, direct_s, ours_s, ours_cpu, ours_sys))
+        print("  round %d: read %.2f s (%.0f MB/s), O_DIRECT %.2f s (%.0f MB/s); ours %.2f s, %.2f frames/s, "
+              "CPU %.3f s/frame (%.1f ms kernel), load %.1f: %.2fx the faster read" % (
+                  r + 1, buffered_s, total / 1e6 / buffered_s, direct_s, total / 1e6 / direct_s, ours_s,
+                  n / ours_s, ours_cpu / n, 1e3 * ours_sys / n, load_before, ours_s / floor))
+    print("  (%d files, %.2f GB, page cache evicted by %s; ours: %s)" % (n, total / 1e9, how, summary))
+    read_s = median([min(r[0], r[1]) for r in rounds])
+    ours_s = median([r[2] for r in rounds])
+    ours_cpu = median([r[3] for r in rounds])
+    ratios = [r[2] / min(r[0], r[1]) for r in rounds]
 
-    evict(files)
-    load_before = os.getloadavg()[0]
-    ours_s, ours_cpu, ours_sys, summary = time_ours(args.dir)
-    print("== ours: stx analyze %s ==" % args.dir)
-    print("  ours: %.2f s  %.2f frames/s  CPU %.3f s/frame, of it %.1f ms in the kernel  (%s)" % (
-        ours_s, n / ours_s, ours_cpu / n, 1e3 * ours_sys / n, summary))
+    if not args.no_sep:
+        evict(files)
+        sep_s, sep_cpu, results = time_sep(files, cores)
+        stars = np.median([r[1] for r in results])
+        print("== SEP %s, multiprocessing.Pool(%d) ==" % (__import__("sep").__version__, cores))
+        print("  SEP:  %.2f s  %.2f frames/s  CPU %.3f s/frame  (median %d objects per frame)" % (
+            sep_s, n / sep_s, sep_cpu / n, stars))
 
+    print("== summary (%d frames of 4096x4096, %d cores, load average now %.1f; medians of %d rounds) ==" % (
+        n, cores, os.getloadavg()[0], args.rounds))
     if args.no_sep:
-        print("  ours vs read: %.1fx the faster read's time (target <= 2x: %s)" % (
-            ours_s / read_s, "yes" if ours_s / read_s <= 2 else "NO"))
-        return
-
-    evict(files)
-    sep_s, sep_cpu, results = time_sep(files, cores)
-    stars = np.median([r[1] for r in results])
-    print("== SEP %s, multiprocessing.Pool(%d) ==" % (__import__("sep").__version__, cores))
-    print("  SEP:  %.2f s  %.2f frames/s  CPU %.3f s/frame  (median %d objects per frame)" % (
-        sep_s, n / sep_s, sep_cpu / n, stars))
-
-    print("== summary (%d frames of 4096x4096, %d cores, load average %.1f before ours, %.1f now) ==" % (
-        n, cores, load_before, os.getloadavg()[0]))
-    print("  frames/s: ours %.2f   SEP %.2f   read %.1f" % (n / ours_s, n / sep_s, n / read_s))
-    print("  ours vs SEP: %.1fx (target >= 8x: %s); in CPU time per frame: %.1fx" % (
-        sep_s / ours_s, "yes" if sep_s / ours_s >= 8 else "NO", sep_cpu / ours_cpu))
-    print("  ours vs read: %.1fx the faster read's time (target <= 2x: %s)" % (
-        ours_s / read_s, "yes" if ours_s / read_s <= 2 else "NO"))
+        print("  frames/s: ours %.2f   read %.1f" % (n / ours_s, n / read_s))
+    else:
+        print("  frames/s: ours %.2f   SEP %.2f   read %.1f" % (n / ours_s, n / sep_s, n / read_s))
+        print("  ours vs SEP: %.1fx (target >= 8x: %s); in CPU time per frame: %.1fx" % (
+            sep_s / ours_s, "yes" if sep_s / ours_s >= 8 else "NO", sep_cpu / ours_cpu))
+    print("  ours vs read: %.2fx the faster read's time (target <= 2x: %s); rounds: %s" % (
+        ours_s / read_s, "yes" if ours_s / read_s <= 2 else "NO", ", ".join("%.2fx" % x for x in ratios)))
 
 
 if __name__ == "__main__":
