@@ -334,10 +334,10 @@ impl Aperture {
 /// [`PSF_MIN_STARS`] bright stars give one; else they size themselves too). Sizing
 /// a faint star's radius from its own noisy profile lets noise choose the radius,
 /// which biases its HFR upwards (measured: +20 % at SNR 15).
-pub(crate) fn measure_all<'a, P: Pixel>(
+pub(crate) fn measure_all<P: Pixel>(
     frame: &Frame<'_, P>,
     background: &Background,
-    candidates: &'a [Candidate],
+    candidates: &[Candidate],
     saturation: Option<f32>,
 ) -> Vec<Star> {
     // A blend would size itself as one big star: blends take the PSF σ.
@@ -347,13 +347,12 @@ pub(crate) fn measure_all<'a, P: Pixel>(
         candidates.par_iter().filter_map(|c| measure_one(frame, background, c, saturation, sizing)).collect()
     };
     let step = bright.len().div_ceil(SIZE_SAMPLE).max(1);
-    let (sample, rest): (Vec<(usize, &Candidate)>, Vec<(usize, &Candidate)>) =
-        bright.iter().copied().enumerate().partition(|(i, _)| i % step == 0);
-    let strip =
-        |list: Vec<(usize, &'a Candidate)>| -> Vec<&'a Candidate> { list.into_iter().map(|p| p.1).collect() };
-    let mut measured = measure(&strip(sample), Sizing::Own(INITIAL_SIGMA));
+    let sample: Vec<&Candidate> = bright.iter().copied().step_by(step).collect();
+    let rest: Vec<&Candidate> =
+        bright.iter().copied().enumerate().filter(|(i, _)| i % step != 0).map(|p| p.1).collect();
+    let mut measured = measure(&sample, Sizing::Own(INITIAL_SIGMA));
     let start = psf_sigma(&measured).unwrap_or(INITIAL_SIGMA);
-    measured.extend(measure(&strip(rest), Sizing::Own(start)));
+    measured.extend(measure(&rest, Sizing::Own(start)));
     let sizing = psf_sigma(&measured).map_or(Sizing::Own(INITIAL_SIGMA), Sizing::Fixed);
     measured.extend(measure(&faint, sizing));
     measured.sort_by(|a, b| b.0.flux.total_cmp(&a.0.flux));
