@@ -29,8 +29,10 @@ pub(crate) fn detectable<P: Pixel>(frame: &Frame<'_, P>) -> bool {
 /// σ of the Gaussian filter in binned pixels (2 frame pixels; with the 2×2 bin
 /// box it keeps ≥ 80 % of the optimal SNR for stars of σ 1 to 4 frame pixels).
 const KERNEL_SIGMA_BINNED: f32 = 1.0;
-/// Half-width of the filter in binned pixels (3σ).
-const KERNEL_RADIUS: usize = 3;
+/// Half-width of the filter in binned pixels (2σ: taps at ±3σ would hold 0.9 % of
+/// the kernel's weight and 0.014 % of Σk², hardly changing the stars' S/N, at
+/// two-sevenths more work).
+const KERNEL_RADIUS: usize = 2;
 /// Filter taps: the kernel's width.
 const TAPS: usize = 2 * KERNEL_RADIUS + 1;
 /// Rows per band of the matched filter (its working set, ~40 rows, stays in cache).
