@@ -13,6 +13,9 @@
 //! elongations, keeps noise from biasing a round frame above 1 (a noisy star's
 //! elongation is ≥ 1 whichever way the noise goes).
 
+use wide::f32x8;
+
+use crate::lanes::{column_offsets, lane_sum, lanes};
 use crate::measure::{Star, StarQuality};
 use crate::summary;
 
@@ -94,31 +97,26 @@ pub(crate) fn star_shape(
     let clip = |v: f32, origin: usize, n: usize| (v - origin as f32).clamp(0.0, (n - 1) as f32) as usize;
     let (i0, i1) = (clip((x - reach).ceil(), x0, width), clip((x + reach).floor(), x0, width));
     let (j0, j1) = (clip((y - reach).ceil(), y0, height), clip((y + reach).floor(), y0, height));
-    // The window is separable: one exponential per column and per row.
-    let columns: Vec<(f32, f32)> = (i0..=i1)
-        .map(|i| {
-            let dx = (x0 + i) as f32 - x;
-            (dx, (-dx * dx * inv2s2).exp())
-        })
-        .collect();
-    let (mut sw, mut sxx, mut syy, mut sxy) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    // The window is separable: one exponential per column and per row. Summed in
+    // lanes over the whole window (a few hundred pixels: far within f32
+    // precision), merged in f64 once, as the windowed centroid does.
+    let mut dxs = Vec::new();
+    column_offsets(x0 + i0, i1 - i0 + 1, x, &mut dxs);
+    let wxs: Vec<f32x8> = dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()).collect();
+    let (mut a, mut b, mut c, mut d) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
     for j in j0..=j1 {
         let dy = (y0 + j) as f32 - y;
-        let wy = (-dy * dy * inv2s2).exp();
+        let (wy, dy) = (f32x8::splat((-dy * dy * inv2s2).exp()), f32x8::splat(dy));
         let row = &values[j * width + i0..=j * width + i1];
-        let (mut a, mut b, mut c, mut d) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-        for (&v, &(dx, wx)) in row.iter().zip(&columns) {
-            let wv = v * wx * wy;
+        for ((v, dx), wx) in lanes(row, 0.0).zip(&dxs).zip(&wxs) {
+            let wv = v * *wx * wy;
             a += wv;
-            b += wv * dx * dx;
+            b += wv * *dx * *dx;
             c += wv * dy * dy;
-            d += wv * dx * dy;
+            d += wv * *dx * dy;
         }
-        sw += f64::from(a);
-        sxx += f64::from(b);
-        syy += f64::from(c);
-        sxy += f64::from(d);
     }
+    let (sw, sxx, syy, sxy) = (lane_sum(a), lane_sum(b), lane_sum(c), lane_sum(d));
     if sw <= 0.0 {
         return None;
     }
