@@ -37,6 +37,15 @@ pub(crate) fn column_offsets(first: usize, n: usize, x: f32, out: &mut Vec<f32x8
     out.extend((0..n.div_ceil(8)).map(|lane| f32x8::from(std::array::from_fn(|k| offset(8 * lane + k)))));
 }
 
+/// A window's columns, eight to a lane: their offsets from the centre and their
+/// weights. One per measuring thread, refilled star after star, so that no star
+/// allocates its own.
+#[derive(Debug, Default)]
+pub(crate) struct Columns {
+    pub(crate) offsets: Vec<f32x8>,
+    pub(crate) weights: Vec<f32x8>,
+}
+
 /// A padding offset: beyond any circle, yet its square is finite, so that a zero
 /// weight times it stays zero.
 const FAR: f32 = 1e6;

@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use wide::{CmpLe, f32x8};
 
-use crate::lanes::{column_offsets, lane_sum, lanes};
+use crate::lanes::{Columns, column_offsets, lane_sum, lanes};
 
 use crate::background::Background;
 use crate::detect::Candidate;
@@ -344,7 +344,10 @@ pub(crate) fn measure_all<P: Pixel>(
     let (bright, faint): (Vec<&Candidate>, Vec<&Candidate>) =
         candidates.iter().partition(|c| c.snr >= SIZE_MIN_DETECT_SNR && !c.blended);
     let measure = |candidates: &[&Candidate], sizing: Sizing| -> Vec<(Star, f32)> {
-        candidates.par_iter().filter_map(|c| measure_one(frame, background, c, saturation, sizing)).collect()
+        let measured = candidates.par_iter().map_init(Columns::default, |columns, c| {
+            measure_one(frame, background, c, saturation, sizing, columns)
+        });
+        measured.flatten_iter().collect()
     };
     let step = bright.len().div_ceil(SIZE_SAMPLE).max(1);
     let sample: Vec<&Candidate> = bright.iter().copied().step_by(step).collect();
@@ -391,6 +394,7 @@ fn measure_one<P: Pixel>(
     cand: &Candidate,
     saturation: Option<f32>,
     sizing: Sizing,
+    columns: &mut Columns,
 ) -> Option<(Star, f32)> {
     let bg = LocalBackground::at(background, cand.x, cand.y);
     let (Sizing::Own(sigma) | Sizing::Fixed(sigma)) = sizing;
@@ -398,7 +402,7 @@ fn measure_one<P: Pixel>(
     let first_half = cutout_half(sigma.max(INITIAL_SIGMA)).min(RELOCATE_RADIUS as usize + 5);
     let cutout = Cutout::new(frame, &bg, cand.x, cand.y, first_half);
     let start = start_point(&cutout, cand);
-    let fit = settle(frame, &bg, cutout, &start, sigma, matches!(sizing, Sizing::Fixed(_)))?;
+    let fit = settle(frame, &bg, cutout, &start, sigma, matches!(sizing, Sizing::Fixed(_)), columns)?;
     let noise_area = (4.0 * std::f64::consts::PI).sqrt() * f64::from(fit.sigma);
     let snr = fit.aperture.flux / (f64::from(bg.noise) * noise_area);
     if snr < MIN_STAR_SNR {
@@ -420,6 +424,7 @@ fn measure_one<P: Pixel>(
             (fit.cutout.x0, fit.cutout.y0),
             (fit.x, fit.y),
             fit.sigma,
+            columns,
         ),
     };
     Some((star, fit.sigma))
@@ -474,6 +479,7 @@ fn settle<P: Pixel>(
     start: &StartPoint,
     mut sigma: f32,
     fixed: bool,
+    columns: &mut Columns,
 ) -> Option<Settled> {
     let (mut x, mut y) = (start.x, start.y);
     let mut aperture = Aperture::default();
@@ -481,8 +487,15 @@ fn settle<P: Pixel>(
     let iterations = if fixed { 1 } else { SIZE_ITERATIONS };
     for i in 0..iterations {
         let window_snr;
-        (x, y, window_snr) =
-            windowed_centroid(&cutout, bg.noise, x, y, sigma, EARLY_EXIT_FRACTION * start.min_window_snr)?;
+        (x, y, window_snr) = windowed_centroid(
+            &cutout,
+            bg.noise,
+            x,
+            y,
+            sigma,
+            EARLY_EXIT_FRACTION * start.min_window_snr,
+            columns,
+        )?;
         if window_snr < start.min_window_snr || (i > 0 && window_snr < MIN_WINDOW_SNR) {
             return None;
         }
@@ -493,9 +506,9 @@ fn settle<P: Pixel>(
         if !cutout.holds(x, y, radius) {
             // The centroid window (4σ) was cut by the small first cutout: redo it.
             cutout = Cutout::new(frame, bg, x, y, cutout_half(2.0 * sigma));
-            (x, y, _) = windowed_centroid(&cutout, bg.noise, x, y, sigma, 0.0)?;
+            (x, y, _) = windowed_centroid(&cutout, bg.noise, x, y, sigma, 0.0, columns)?;
         }
-        aperture = sum_aperture(&cutout, x, y, radius);
+        aperture = sum_aperture(&cutout, x, y, radius, &mut columns.offsets);
         if aperture.flux <= 0.0 {
             return None;
         }
@@ -547,15 +560,16 @@ fn windowed_centroid(
     mut y: f32,
     sigma: f32,
     give_up_snr: f64,
+    columns: &mut Columns,
 ) -> Option<(f32, f32, f64)> {
     let window = (4.0 * sigma).max(MIN_RADIUS);
     let (inv2s2, window2) = (0.5 / (sigma * sigma), f32x8::splat(window * window));
     let mut snr = 0.0;
     // The columns' offsets and window weights, refilled each iteration.
-    let (mut dxs, mut wx) = (Vec::new(), Vec::new());
+    let Columns { offsets: dxs, weights: wx } = columns;
     for _ in 0..CENTROID_ITERATIONS {
         let (x0, x1, y0, y1) = cutout.bounds(x, y, window);
-        column_offsets(cutout.x0 + x0, x1 - x0 + 1, x, &mut dxs);
+        column_offsets(cutout.x0 + x0, x1 - x0 + 1, x, dxs);
         wx.clear();
         wx.extend(dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()));
         // Summed in lanes over the whole window (a few hundred pixels: far within
@@ -565,7 +579,7 @@ fn windowed_centroid(
             let dy = (cutout.y0 + j) as f32 - y;
             let (wy, dy, dy2) =
                 (f32x8::splat((-dy * dy * inv2s2).exp()), f32x8::splat(dy), f32x8::splat(dy * dy));
-            for ((v, dx), wx) in lanes(cutout.row(j, x0, x1), 0.0).zip(&dxs).zip(&wx) {
+            for ((v, dx), wx) in lanes(cutout.row(j, x0, x1), 0.0).zip(dxs.iter()).zip(wx.iter()) {
                 let weight = (*dx * *dx + dy2).cmp_le(window2).blend(*wx * wy, f32x8::ZERO);
                 let wv = v * weight;
                 a += wv;
@@ -595,18 +609,17 @@ fn windowed_centroid(
 }
 
 /// Background-subtracted flux and Σ(I − bg)·r over the cutout pixels whose
-/// centres lie within `radius` of (x, y).
-fn sum_aperture(cutout: &Cutout, x: f32, y: f32, radius: f32) -> Aperture {
+/// centres lie within `radius` of (x, y). `dxs` is refilled with the columns' offsets.
+fn sum_aperture(cutout: &Cutout, x: f32, y: f32, radius: f32, dxs: &mut Vec<f32x8>) -> Aperture {
     let (x0, x1, y0, y1) = cutout.bounds(x, y, radius);
-    let mut dxs = Vec::new();
-    column_offsets(cutout.x0 + x0, x1 - x0 + 1, x, &mut dxs);
+    column_offsets(cutout.x0 + x0, x1 - x0 + 1, x, dxs);
     let r2max = f32x8::splat(radius * radius);
     // As in the windowed centroid: lanes over the whole circle, merged once.
     let (mut flux, mut flux_r, mut area, mut sum_r) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
     for j in y0..=y1 {
         let dy = (cutout.y0 + j) as f32 - y;
         let dy2 = f32x8::splat(dy * dy);
-        for (v, dx) in lanes(cutout.row(j, x0, x1), 0.0).zip(&dxs) {
+        for (v, dx) in lanes(cutout.row(j, x0, x1), 0.0).zip(dxs.iter()) {
             let r2 = *dx * *dx + dy2;
             let inside = r2.cmp_le(r2max);
             let (v, r) = (inside.blend(v, f32x8::ZERO), inside.blend(r2.sqrt(), f32x8::ZERO));

@@ -15,7 +15,7 @@
 
 use wide::f32x8;
 
-use crate::lanes::{column_offsets, lane_sum, lanes};
+use crate::lanes::{Columns, column_offsets, lane_sum, lanes};
 use crate::measure::{Star, StarQuality};
 use crate::summary;
 
@@ -82,13 +82,15 @@ impl Shape {
 /// The moments of the light in `values` (rows of `width` pixels whose first pixel
 /// is frame pixel (x0, y0)) about (x, y), through a round Gaussian window of
 /// [`WINDOW_PER_SIGMA`] × the star's σ, with the window divided out. `None` if the weighted light is not
-/// positive or the window cannot be divided out (noise on a faint star).
+/// positive or the window cannot be divided out (noise on a faint star). `columns`
+/// is refilled with the window's columns.
 pub(crate) fn star_shape(
     values: &[f32],
     width: usize,
     (x0, y0): (usize, usize),
     (x, y): (f32, f32),
     star_sigma: f32,
+    columns: &mut Columns,
 ) -> Option<Shape> {
     let sigma = WINDOW_PER_SIGMA * star_sigma;
     let reach = WINDOW_NSIGMA * sigma;
@@ -100,15 +102,16 @@ pub(crate) fn star_shape(
     // The window is separable: one exponential per column and per row. Summed in
     // lanes over the whole window (a few hundred pixels: far within f32
     // precision), merged in f64 once, as the windowed centroid does.
-    let mut dxs = Vec::new();
-    column_offsets(x0 + i0, i1 - i0 + 1, x, &mut dxs);
-    let wxs: Vec<f32x8> = dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()).collect();
+    let Columns { offsets: dxs, weights: wxs } = columns;
+    column_offsets(x0 + i0, i1 - i0 + 1, x, dxs);
+    wxs.clear();
+    wxs.extend(dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()));
     let (mut a, mut b, mut c, mut d) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
     for j in j0..=j1 {
         let dy = (y0 + j) as f32 - y;
         let (wy, dy) = (f32x8::splat((-dy * dy * inv2s2).exp()), f32x8::splat(dy));
         let row = &values[j * width + i0..=j * width + i1];
-        for ((v, dx), wx) in lanes(row, 0.0).zip(&dxs).zip(&wxs) {
+        for ((v, dx), wx) in lanes(row, 0.0).zip(dxs.iter()).zip(wxs.iter()) {
             let wv = v * *wx * wy;
             a += wv;
             b += wv * *dx * *dx;
@@ -168,7 +171,8 @@ mod tests {
                 (1000.0 * (-0.5 * q).exp()) as f32
             })
             .collect();
-        let got = star_shape(&values, w, (0, 0), (cx as f32, cy as f32), star_sigma).unwrap();
+        let got = star_shape(&values, w, (0, 0), (cx as f32, cy as f32), star_sigma, &mut Columns::default())
+            .unwrap();
         for (g, e) in [(got.xx, c.xx), (got.yy, c.yy), (got.xy, c.xy)] {
             assert!((g - e).abs() < 2e-3 * c.xx.max(c.yy), "{got:?} vs {c:?}");
         }
