@@ -161,7 +161,7 @@ struct Buffers {
 }
 
 impl Buffers {
-    /// Keeps a measured frame's buffer.
+    /// Keeps the buffers measured frames gave back.
     fn keep_all(&mut self, spares: impl Iterator<Item = Spare>) {
         for spare in spares {
             match spare {
