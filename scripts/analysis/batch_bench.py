@@ -30,6 +30,7 @@ import glob
 import multiprocessing
 import os
 import resource
+import statistics
 import subprocess
 import time
 
@@ -168,10 +169,6 @@ def time_sep(files, processes):
     return wall, children_cpu() - cpu0, results
 
 
-def median(values):
-    return sorted(values)[len(values) // 2]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=100)
@@ -205,15 +202,15 @@ def main():
                   r + 1, buffered_s, total / 1e6 / buffered_s, direct_s, total / 1e6 / direct_s, ours_s,
                   n / ours_s, ours_cpu / n, 1e3 * ours_sys / n, load_before, ours_s / floor))
     print("  (%d files, %.2f GB, page cache evicted by %s; ours: %s)" % (n, total / 1e9, how, summary))
-    read_s = median([min(r[0], r[1]) for r in rounds])
-    ours_s = median([r[2] for r in rounds])
-    ours_cpu = median([r[3] for r in rounds])
+    read_s = statistics.median_low([min(r[0], r[1]) for r in rounds])
+    ours_s = statistics.median_low([r[2] for r in rounds])
+    ours_cpu = statistics.median_low([r[3] for r in rounds])
     ratios = [r[2] / min(r[0], r[1]) for r in rounds]
 
     if not args.no_sep:
         evict(files)
         sep_s, sep_cpu, results = time_sep(files, cores)
-        stars = np.median([r[1] for r in results])
+        stars = np.statistics.median_low([r[1] for r in results])
         print("== SEP %s, multiprocessing.Pool(%d) ==" % (__import__("sep").__version__, cores))
         print("  SEP:  %.2f s  %.2f frames/s  CPU %.3f s/frame  (median %d objects per frame)" % (
             sep_s, n / sep_s, sep_cpu / n, stars))

@@ -122,8 +122,7 @@ fn write_fits(path: &std::path::Path, pixels: &[u16], size: usize) {
 
 /// The data unit of a BITPIX 16 / BZERO 32768 FITS file holding `pixels`.
 fn fits_data(pixels: &[u16]) -> Vec<u8> {
-    let mut data: Vec<u8> =
-        pixels.iter().flat_map(|&p| ((i32::from(p) - 32768) as i16).to_be_bytes()).collect();
+    let mut data = synth::fits_stored(pixels);
     data.resize(data.len().div_ceil(2880) * 2880, 0);
     data
 }

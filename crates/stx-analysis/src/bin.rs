@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use crate::frame::{FitsU16, Frame, Pixel};
+use crate::frame::{FitsU16, Frame, Pixel, fits_u16_level};
 use crate::workspace::overwritable;
 
 /// A row-major `f32` image (the binned frame, or a derived one of the same grid).
@@ -60,8 +60,10 @@ pub(crate) fn bin_rows<P: Pixel>(top: &[P], bottom: &[P], out: &mut [f32]) {
 /// word, whose two levels are summed as integers (exact, as the `f32` sum is).
 /// Twice as fast as converting each pixel's bytes on its own.
 pub(crate) fn bin_fits_u16_rows(top: &[FitsU16], bottom: &[FitsU16], out: &mut [f32]) {
+    // `fits_u16_level` on both halves of the word at once.
+    let both_levels = u32::from(fits_u16_level(0)) * 0x1_0001;
     let pair_sum = |pair: &[u8; 4]| {
-        let levels = u32::from_be_bytes(*pair) ^ 0x8000_8000;
+        let levels = u32::from_be_bytes(*pair) ^ both_levels;
         (levels >> 16) + (levels & 0xffff)
     };
     let (top, _) = top.as_flattened().as_chunks::<4>();

@@ -11,11 +11,13 @@ use crate::workspace::overwritable;
 /// Pixels per word.
 pub(crate) const WORD: usize = u64::BITS as usize;
 
-/// A bit per pixel of a grid, row after row, each row whole words (the bits past
-/// its end clear).
+/// A bit per pixel of a grid `width` pixels wide, row after row, each row whole
+/// words (the bits past its end clear).
 #[derive(Debug, Default)]
 pub(crate) struct BitGrid {
     pub(crate) words: Vec<u64>,
+    pub(crate) width: usize,
+    /// Words per row.
     pub(crate) per_row: usize,
 }
 
@@ -24,7 +26,12 @@ impl BitGrid {
     /// every row ([`BitGrid::rows_mut`], [`fill_row`]).
     pub(crate) fn sized(buffer: Vec<u64>, width: usize, height: usize) -> BitGrid {
         let per_row = width.div_ceil(WORD);
-        BitGrid { words: overwritable(buffer, per_row * height, 0), per_row }
+        BitGrid { words: overwritable(buffer, per_row * height, 0), width, per_row }
+    }
+
+    /// Rows.
+    pub(crate) fn height(&self) -> usize {
+        self.words.len() / self.per_row
     }
 
     /// The words of `rows` rows at a time, in order, in parallel.
@@ -39,17 +46,19 @@ impl BitGrid {
 
     /// The columns whose bits are set in row `y`, in order.
     pub(crate) fn ones(&self, y: usize) -> impl Iterator<Item = usize> + '_ {
-        self.row(y).iter().enumerate().filter(|(_, word)| **word != 0).flat_map(|(i, &word)| {
-            let mut word = word;
-            std::iter::from_fn(move || {
-                (word != 0).then(|| {
-                    let bit = word.trailing_zeros() as usize;
-                    word &= word - 1;
-                    i * WORD + bit
-                })
-            })
-        })
+        self.row(y).iter().enumerate().flat_map(|(i, &word)| set_bits(word).map(move |bit| i * WORD + bit))
     }
+}
+
+/// The positions of the set bits of `word`, lowest first.
+pub(crate) fn set_bits(mut word: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (word != 0).then(|| {
+            let bit = word.trailing_zeros() as usize;
+            word &= word - 1;
+            bit
+        })
+    })
 }
 
 /// The bits of one row of `values` into `bits` (its words): set where `test`

@@ -74,7 +74,7 @@ pub(crate) fn detect(
     let snr = matched_filter(binned, background, std::mem::take(&mut workspace.snr), &mut marks);
     let mut candidates = local_maxima(&snr, &marks.peaks);
     resolve_maxima(&snr, &mut candidates);
-    mask::star_mask(&mut marks.light, w, &candidates, &mut workspace.mask);
+    mask::star_mask(&mut marks.light, &candidates, &mut workspace.mask);
     workspace.snr = snr.data;
     workspace.peaks = marks.peaks.words;
     workspace.light = marks.light.words;

@@ -40,7 +40,7 @@ pub(crate) mod sealed {
         const CAN_BE_NON_FINITE: bool = false;
         fn stats_and_bin(frame: &Frame<'_, Self>, binned: Option<&mut [f32]>) -> FrameStats {
             // Counted by the stored value, which reads as fast as a `u16`.
-            first_pass::counted(frame, binned, u16::from_be_bytes, |stored| stored ^ 0x8000)
+            first_pass::counted(frame, binned, u16::from_be_bytes, super::fits_u16_level)
         }
         fn bin_rows(top: &[Self], bottom: &[Self], out: &mut [f32]) {
             crate::bin::bin_fits_u16_rows(top, bottom, out);
@@ -53,6 +53,13 @@ pub(crate) mod sealed {
 /// A frame of these is the file's data in place ([`Frame::from_fits_u16`]); each
 /// pixel is converted where it is read, and no decoded copy of the frame is made.
 pub type FitsU16 = [u8; 2];
+
+/// The level of a [`FitsU16`] from its stored value (`u16::from_be_bytes`): the
+/// stored `level − 32768` is the level with its top bit flipped.
+#[inline(always)]
+pub(crate) fn fits_u16_level(stored: u16) -> u16 {
+    stored ^ 0x8000
+}
 
 /// A pixel type the analysis accepts: `u16` (camera frames), [`FitsU16`] (camera
 /// frames in a FITS file's bytes) or `f32` (everything else, converted once by the
@@ -84,10 +91,9 @@ impl Pixel for f32 {
 
 impl Pixel for FitsU16 {
     const DEFAULT_SATURATION: Option<f32> = Some(65535.0);
-    /// The stored `level − 32768` is the level with its top bit flipped.
     #[inline(always)]
     fn value(self) -> f32 {
-        f32::from(u16::from_be_bytes(self) ^ 0x8000)
+        f32::from(fits_u16_level(u16::from_be_bytes(self)))
     }
 }
 

@@ -46,6 +46,16 @@ pub(crate) struct Columns {
     pub(crate) weights: Vec<f32x8>,
 }
 
+impl Columns {
+    /// Refills both for `n` frame columns from `first` about `x`, weighted by a
+    /// Gaussian exp(−dx²·`inv2s2`) (the padding's weight is 0).
+    pub(crate) fn gaussian(&mut self, first: usize, n: usize, x: f32, inv2s2: f32) {
+        column_offsets(first, n, x, &mut self.offsets);
+        self.weights.clear();
+        self.weights.extend(self.offsets.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()));
+    }
+}
+
 /// A padding offset: beyond any circle, yet its square is finite, so that a zero
 /// weight times it stays zero.
 const FAR: f32 = 1e6;

@@ -30,9 +30,8 @@ pub(crate) fn light_bits(snr: &[f32], bits: &mut [u64]) {
 /// regions holding a detection are masked: masking every noise bump above 2σ
 /// would bias the sky low. Into `mask` (refilled: its old contents do not count);
 /// consumes `light`'s bits of the regions it fills.
-pub(crate) fn star_mask(light: &mut BitGrid, width: usize, candidates: &[Candidate], mask: &mut Vec<bool>) {
-    let (w, per_row) = (width, light.per_row);
-    let h = light.words.len() / per_row;
+pub(crate) fn star_mask(light: &mut BitGrid, candidates: &[Candidate], mask: &mut Vec<bool>) {
+    let (w, h, per_row) = (light.width, light.height(), light.per_row);
     *mask = filled(std::mem::take(mask), w * h, false);
     let seeds = candidates.iter().map(|c| {
         let x = (((c.x - 0.5) / 2.0).round().max(0.0) as usize).min(w - 1);
@@ -156,12 +155,9 @@ fn run_starts(row: &[u64], first: usize, last: usize, mut start: impl FnMut(usiz
         let set = row[i] & bits;
         // A set bit whose lower neighbour (the previous word's top bit for bit 0)
         // is clear starts a run.
-        let mut starts = set & !((set << 1) | carry);
+        let starts = set & !((set << 1) | carry);
         carry = set >> (WORD - 1);
-        while starts != 0 {
-            start(i * WORD + starts.trailing_zeros() as usize);
-            starts &= starts - 1;
-        }
+        bits::set_bits(starts).for_each(|bit| start(i * WORD + bit));
     }
 }
 
@@ -221,7 +217,7 @@ mod tests {
         let mut light = BitGrid::sized(vec![u64::MAX; 5], w, h);
         light.rows_mut(1).zip(snr.data.par_chunks(w)).for_each(|(bits, row)| light_bits(row, bits));
         let mut mask = vec![true; 3];
-        star_mask(&mut light, w, &candidates, &mut mask);
+        star_mask(&mut light, &candidates, &mut mask);
         assert_eq!(mask, expect);
     }
 

@@ -380,6 +380,14 @@ enum Sizing {
     Fixed(f32),
 }
 
+impl Sizing {
+    /// The σ it starts from (or keeps).
+    fn sigma(self) -> f32 {
+        let (Sizing::Own(sigma) | Sizing::Fixed(sigma)) = self;
+        sigma
+    }
+}
+
 /// Half-size of a cutout that holds a star of this σ with room to move.
 fn cutout_half(sigma: f32) -> usize {
     ((RADIUS_NSIGMA * sigma).clamp(MIN_RADIUS, MAX_RADIUS) + MAX_CENTROID_SHIFT + 2.0).ceil() as usize
@@ -397,12 +405,12 @@ fn measure_one<P: Pixel>(
     columns: &mut Columns,
 ) -> Option<(Star, f32)> {
     let bg = LocalBackground::at(background, cand.x, cand.y);
-    let (Sizing::Own(sigma) | Sizing::Fixed(sigma)) = sizing;
+    let sigma = sizing.sigma();
     // Small at first (most rejected candidates are artifacts); grown when needed.
     let first_half = cutout_half(sigma.max(INITIAL_SIGMA)).min(RELOCATE_RADIUS as usize + 5);
     let cutout = Cutout::new(frame, &bg, cand.x, cand.y, first_half);
     let start = start_point(&cutout, cand);
-    let fit = settle(frame, &bg, cutout, &start, sigma, matches!(sizing, Sizing::Fixed(_)), columns)?;
+    let fit = settle(frame, &bg, cutout, &start, sizing, columns)?;
     let noise_area = (4.0 * std::f64::consts::PI).sqrt() * f64::from(fit.sigma);
     let snr = fit.aperture.flux / (f64::from(bg.noise) * noise_area);
     if snr < MIN_STAR_SNR {
@@ -470,17 +478,17 @@ impl Settled {
 }
 
 /// Alternates the windowed centroid and the aperture until σ settles (once, with a
-/// `fixed` σ). `None` when the windowed S/N is too low, the centroid runs more than
+/// [`Sizing::Fixed`] σ). `None` when the windowed S/N is too low, the centroid runs more than
 /// [`MAX_CENTROID_SHIFT`] from its start, or the aperture holds no positive flux.
 fn settle<P: Pixel>(
     frame: &Frame<'_, P>,
     bg: &LocalBackground,
     mut cutout: Cutout,
     start: &StartPoint,
-    mut sigma: f32,
-    fixed: bool,
+    sizing: Sizing,
     columns: &mut Columns,
 ) -> Option<Settled> {
+    let (mut sigma, fixed) = (sizing.sigma(), matches!(sizing, Sizing::Fixed(_)));
     let (mut x, mut y) = (start.x, start.y);
     let mut aperture = Aperture::default();
     let mut radius = MIN_RADIUS;
@@ -565,13 +573,11 @@ fn windowed_centroid(
     let window = (4.0 * sigma).max(MIN_RADIUS);
     let (inv2s2, window2) = (0.5 / (sigma * sigma), f32x8::splat(window * window));
     let mut snr = 0.0;
-    // The columns' offsets and window weights, refilled each iteration.
-    let Columns { offsets: dxs, weights: wx } = columns;
     for _ in 0..CENTROID_ITERATIONS {
         let (x0, x1, y0, y1) = cutout.bounds(x, y, window);
-        column_offsets(cutout.x0 + x0, x1 - x0 + 1, x, dxs);
-        wx.clear();
-        wx.extend(dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()));
+        // The columns' offsets and window weights, refilled each iteration.
+        columns.gaussian(cutout.x0 + x0, x1 - x0 + 1, x, inv2s2);
+        let Columns { offsets: dxs, weights: wx } = &*columns;
         // Summed in lanes over the whole window (a few hundred pixels: far within
         // f32 precision), merged in f64 once.
         let (mut a, mut b, mut c, mut d) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);

@@ -15,7 +15,7 @@
 
 use wide::f32x8;
 
-use crate::lanes::{Columns, column_offsets, lane_sum, lanes};
+use crate::lanes::{Columns, lane_sum, lanes};
 use crate::measure::{Star, StarQuality};
 use crate::summary;
 
@@ -102,10 +102,8 @@ pub(crate) fn star_shape(
     // The window is separable: one exponential per column and per row. Summed in
     // lanes over the whole window (a few hundred pixels: far within f32
     // precision), merged in f64 once, as the windowed centroid does.
-    let Columns { offsets: dxs, weights: wxs } = columns;
-    column_offsets(x0 + i0, i1 - i0 + 1, x, dxs);
-    wxs.clear();
-    wxs.extend(dxs.iter().map(|dx| (-*dx * *dx * f32x8::splat(inv2s2)).exp()));
+    columns.gaussian(x0 + i0, i1 - i0 + 1, x, inv2s2);
+    let Columns { offsets: dxs, weights: wxs } = &*columns;
     let (mut a, mut b, mut c, mut d) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
     for j in j0..=j1 {
         let dy = (y0 + j) as f32 - y;

@@ -206,6 +206,8 @@ pub(crate) fn add_counts(mut a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     a
 }
 
+/// Statistics of finite `f32` pixels: f64 sums (two passes for the variance) and
+/// an O(n) selection for the exact median.
 pub(crate) fn stats_f32(pixels: &[f32]) -> FrameStats {
     let n = pixels.len() as f64;
     let (sum, min, max) = pixels

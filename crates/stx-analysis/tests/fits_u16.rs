@@ -17,11 +17,9 @@ fn levels(width: usize, height: usize, seed: u64) -> Vec<u16> {
     scene.render(seed + 1)
 }
 
-/// The levels as a FITS data unit stores them: `level − 32768`, big-endian, then
-/// `padding` bytes.
+/// The levels as a FITS data unit stores them, then `padding` bytes.
 fn stored(levels: &[u16], padding: usize) -> Vec<u8> {
-    let mut data: Vec<u8> =
-        levels.iter().flat_map(|&v| ((i32::from(v) - 32768) as i16).to_be_bytes()).collect();
+    let mut data = synth::fits_stored(levels);
     data.resize(data.len() + padding, 0);
     data
 }

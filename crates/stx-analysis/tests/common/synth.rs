@@ -346,3 +346,9 @@ impl Scene {
 pub fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
+
+/// Levels as a FITS file stores them (BITPIX 16, BZERO 32768): `level − 32768`,
+/// big-endian, two bytes each.
+pub fn fits_stored(levels: &[u16]) -> Vec<u8> {
+    levels.iter().flat_map(|&v| ((i32::from(v) - 32768) as i16).to_be_bytes()).collect()
+}

@@ -103,10 +103,7 @@ pub fn read(bytes: &[u8]) -> Result<FitsImage, ReadError> {
 /// dropped): a program reading many frames in turn hands back the last one's
 /// pixels, and a 4096² frame's 32 MiB are not faulted in afresh for every file.
 pub fn read_reusing(bytes: &[u8], storage: Vec<u16>) -> Result<FitsImage, ReadError> {
-    let layout = layout(bytes)?;
-    let pixels = decode(&bytes[layout.data.clone()], layout.bitpix, layout.bzero, layout.bscale, storage);
-    let FitsLayout { width, height, saturation, cards, .. } = layout;
-    Ok(FitsImage { width, height, pixels, saturation, cards })
+    Ok(layout(bytes)?.decode(bytes, storage))
 }
 
 /// Where the primary image of a FITS file lies in it, and how it is stored: the
@@ -142,6 +139,14 @@ impl FitsLayout {
     /// BZERO 32768, BSCALE 1: every camera frame), which decode to [`Pixels::U16`].
     pub fn is_unsigned_16(&self) -> bool {
         self.bitpix == 16 && self.bzero == 32768.0 && self.bscale == 1.0
+    }
+
+    /// Decodes the image of `bytes`, the file this layout was read from, as
+    /// [`read_reusing`] does (without reading the header again).
+    pub fn decode(self, bytes: &[u8], storage: Vec<u16>) -> FitsImage {
+        let pixels = decode(&bytes[self.data.clone()], self.bitpix, self.bzero, self.bscale, storage);
+        let FitsLayout { width, height, saturation, cards, .. } = self;
+        FitsImage { width, height, pixels, saturation, cards }
     }
 }
 

@@ -264,15 +264,15 @@ fn read_into(path: &Path, bytes: &mut Vec<u8>, levels: &mut Vec<Vec<u16>>) -> Re
     }
     let layout = fits::layout(file).map_err(unusable)?;
     let info = FrameInfo::from_header(|key| layout.value(key));
+    let saturation = layout.saturation;
     let pixels = if layout.is_unsigned_16() {
         let data = range.start + layout.data.start..range.start + layout.data.end;
         let (width, height) = (layout.width, layout.height);
         LoadedPixels::Stored { bytes: std::mem::take(bytes), data, width, height }
     } else {
-        let storage = levels.pop().unwrap_or_default();
-        LoadedPixels::Decoded(fits::read_reusing(file, storage).map_err(unusable)?)
+        LoadedPixels::Decoded(layout.decode(file, levels.pop().unwrap_or_default()))
     };
-    Ok(Loaded { path: path.to_owned(), info, saturation: layout.saturation, pixels })
+    Ok(Loaded { path: path.to_owned(), info, saturation, pixels })
 }
 
 /// How a file is compressed, if it is in a form we recognise but do not read.
