@@ -17,7 +17,9 @@ page cache:
           saturated-star count.
 Prints frames/s for each and ours against the targets: >= 8x SEP's throughput,
 within 2x of the read time. The machine is shared: the load average is printed,
-and the CPU seconds per frame of both sides (what the cores would give if idle).
+the CPU seconds per frame of both sides (what the cores would give if idle), and
+for ours the share of the cores' time left idle (what the pipeline failed to use)
+and stolen by the hypervisor (what a shared virtual machine did not give us).
 
 Usage: python3 scripts/analysis/batch_bench.py [--frames 100] [--dir /tmp/stx-batch-bench] [--rounds 3] [--no-sep]
 (--no-sep: only the read and ours, for trying a change; the comparison needs SEP.)
@@ -133,14 +135,32 @@ def time_read_direct(files):
     return time.perf_counter() - start, total
 
 
+def machine_ticks():
+    """The machine's idle and steal time so far, in clock ticks summed over its CPUs
+    (/proc/stat; zeros where there is none)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+    except OSError:
+        return 0, 0
+    # cpu user nice system idle iowait irq softirq steal ...
+    idle = int(fields[4]) + int(fields[5])
+    steal = int(fields[8]) if len(fields) > 8 else 0
+    return idle, steal
+
+
 def time_ours(directory):
-    """Wall, CPU and system (kernel) CPU seconds of `stx analyze`, and its summary line."""
-    (user0, sys0), start = children_cpu_split(), time.perf_counter()
+    """Wall, CPU and system (kernel) CPU seconds of `stx analyze`, its summary line,
+    and the shares of the cores' time left idle and taken by the hypervisor (steal:
+    on a shared virtual machine, time our threads wanted a core and did not get it)."""
+    (user0, sys0), ticks0, start = children_cpu_split(), machine_ticks(), time.perf_counter()
     res = subprocess.run([STX, "analyze", directory], stdout=subprocess.PIPE, text=True, check=True)
     wall = time.perf_counter() - start
     user, system = (a - b for a, b in zip(children_cpu_split(), (user0, sys0)))
+    core_ticks = wall * os.cpu_count() * os.sysconf("SC_CLK_TCK")
+    idle, steal = ((a - b) / core_ticks for a, b in zip(machine_ticks(), ticks0))
     summary = [line for line in res.stdout.splitlines() if "frames measured" in line]
-    return wall, user + system, system, summary[0] if summary else "?"
+    return wall, user + system, system, summary[0] if summary else "?", idle, steal
 
 
 def sep_measure(path):
@@ -194,13 +214,15 @@ def main():
         direct_s, _ = time_read_direct(files)
         evict(files)
         load_before = os.getloadavg()[0]
-        ours_s, ours_cpu, ours_sys, summary = time_ours(args.dir)
+        ours_s, ours_cpu, ours_sys, summary, idle, steal = time_ours(args.dir)
         floor = min(buffered_s, direct_s)
         rounds.append((buffered_s, direct_s, ours_s, ours_cpu, ours_sys))
         print("  round %d: read %.2f s (%.0f MB/s), O_DIRECT %.2f s (%.0f MB/s); ours %.2f s, %.2f frames/s, "
-              "CPU %.3f s/frame (%.1f ms kernel), load %.1f: %.2fx the faster read" % (
+              "CPU %.3f s/frame (%.1f ms kernel), cores idle %.0f %%, stolen %.0f %%, load %.1f: "
+              "%.2fx the faster read" % (
                   r + 1, buffered_s, total / 1e6 / buffered_s, direct_s, total / 1e6 / direct_s, ours_s,
-                  n / ours_s, ours_cpu / n, 1e3 * ours_sys / n, load_before, ours_s / floor))
+                  n / ours_s, ours_cpu / n, 1e3 * ours_sys / n, 100 * idle, 100 * steal, load_before,
+                  ours_s / floor))
     print("  (%d files, %.2f GB, page cache evicted by %s; ours: %s)" % (n, total / 1e9, how, summary))
     read_s = statistics.median_low([min(r[0], r[1]) for r in rounds])
     ours_s = statistics.median_low([r[2] for r in rounds])
@@ -210,7 +232,7 @@ def main():
     if not args.no_sep:
         evict(files)
         sep_s, sep_cpu, results = time_sep(files, cores)
-        stars = np.statistics.median_low([r[1] for r in results])
+        stars = statistics.median_low([r[1] for r in results])
         print("== SEP %s, multiprocessing.Pool(%d) ==" % (__import__("sep").__version__, cores))
         print("  SEP:  %.2f s  %.2f frames/s  CPU %.3f s/frame  (median %d objects per frame)" % (
             sep_s, n / sep_s, sep_cpu / n, stars))
