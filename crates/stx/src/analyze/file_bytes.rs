@@ -1,50 +1,147 @@
-//! A file's bytes into a reused buffer, past the page cache where the system allows.
+//! A file's bytes into a reused buffer, past the page cache where the system
+//! allows, in memory backed by huge pages where the system offers them.
 //!
 //! A night's frames are read once. Through the page cache, the kernel reads each
 //! file ahead into cache pages, copies them out and later reclaims them: on the
 //! batch benchmark (frames of 32 MiB, read cold) 11–26 ms of kernel time per frame.
 //! Direct I/O (`O_DIRECT`, Linux) reads the file straight into the buffer: about
-//! 5 ms (`scripts/analysis/batch_bench.py` prints it; docs/analysis.md). Where direct I/O is refused (some file systems; systems other than
-//! Linux) the file is read the ordinary way.
+//! 5 ms (`scripts/analysis/batch_bench.py` prints it; docs/analysis.md). Where
+//! direct I/O is refused (some file systems; systems other than Linux) the file is
+//! read the ordinary way.
+//!
+//! The measurement cuts a small square out of the frame around every star: some
+//! thirty rows 8 KiB apart, each on its own 4 KiB page, so with ordinary pages
+//! nearly every row of every cutout missed the TLB (on a virtual machine, a walk
+//! of two page tables). A [`FileBuffer`] asks for transparent huge pages (2 MiB,
+//! `MADV_HUGEPAGE`) and starts the file's bytes on one: a cutout then lies on one
+//! or two pages (`batch_bench.py`: `stx analyze` 11 % faster, half the time stolen
+//! by the hypervisor; docs/analysis.md).
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::ops::Range;
+use std::ops::{Deref, Range};
 use std::path::Path;
+
+use memmap2::MmapMut;
 
 /// Alignment of a direct read's buffer, length and file offset: the largest
 /// logical block size of common devices.
 const ALIGN: usize = 4096;
+/// Where a file's bytes start in a [`FileBuffer`]: a huge page's boundary (a
+/// multiple of [`ALIGN`]), so that every page of the file's bytes can be huge.
+const HUGE_PAGE: usize = 2 << 20;
 
-/// Reads the file at `path` into `buffer` (grown as needed, never shrunk, so that
-/// reading many files in turn allocates once); where its bytes are in `buffer`.
-pub(crate) fn read(path: &Path, buffer: &mut Vec<u8>) -> io::Result<Range<usize>> {
+/// Memory for one file at a time, grown as needed and never shrunk, so that
+/// reading many files in turn allocates once. Derefs to all its bytes; [`read`]
+/// says where a file's are.
+#[derive(Debug, Default)]
+pub(crate) struct FileBuffer {
+    memory: Memory,
+}
+
+/// A [`FileBuffer`]'s bytes: an anonymous mapping, or (where the system cannot
+/// map one) the heap.
+#[derive(Debug, Default)]
+enum Memory {
+    #[default]
+    None,
+    Mapped(MmapMut),
+    Heap(Vec<u8>),
+}
+
+impl FileBuffer {
+    /// Whether memory has been allocated (a buffer not yet used has none).
+    pub(crate) fn is_allocated(&self) -> bool {
+        !matches!(self.memory, Memory::None)
+    }
+
+    /// Room for `len` bytes from a huge page's boundary: where it starts.
+    fn make_room(&mut self, len: usize) -> usize {
+        let needed = len + HUGE_PAGE;
+        if self.len() < needed {
+            self.memory = match MmapMut::map_anon(needed) {
+                Ok(map) => {
+                    advise_huge_pages(&map);
+                    Memory::Mapped(map)
+                }
+                Err(_) => Memory::Heap(vec![0; needed]),
+            };
+        }
+        // A mapping starts on a page; the heap at least on a byte. Either way the
+        // boundary is within the HUGE_PAGE bytes of slack.
+        self.as_ptr().align_offset(HUGE_PAGE)
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match &mut self.memory {
+            Memory::None => &mut [],
+            Memory::Mapped(map) => map,
+            Memory::Heap(heap) => heap,
+        }
+    }
+}
+
+impl Deref for FileBuffer {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.memory {
+            Memory::None => &[],
+            Memory::Mapped(map) => map,
+            Memory::Heap(heap) => heap,
+        }
+    }
+}
+
+/// Asks the kernel to back `map` with transparent huge pages. Only a hint: where
+/// they are switched off or unsupported, the pages stay ordinary.
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(map: &MmapMut) {
+    let _ = map.advise(memmap2::Advice::HugePage);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_: &MmapMut) {}
+
+/// Reads the file at `path` into `buffer`; where its bytes are in `buffer`.
+pub(crate) fn read(path: &Path, buffer: &mut FileBuffer) -> io::Result<Range<usize>> {
     read_direct(path, buffer).or_else(|_| read_ordinary(path, buffer))
 }
 
 /// Reads the file through the page cache into `buffer`.
-fn read_ordinary(path: &Path, buffer: &mut Vec<u8>) -> io::Result<Range<usize>> {
-    buffer.clear();
-    File::open(path)?.read_to_end(buffer)?;
-    Ok(0..buffer.len())
+fn read_ordinary(path: &Path, buffer: &mut FileBuffer) -> io::Result<Range<usize>> {
+    let mut file = File::open(path)?;
+    let len = file_len(&file)?;
+    let start = buffer.make_room(len);
+    let filled = fill(&mut file, &mut buffer.bytes_mut()[start..start + len])?;
+    Ok(start..start + filled)
 }
 
-/// Reads the file with direct I/O into an aligned part of `buffer`; where its bytes
-/// are in `buffer`. Any refusal on the way (opening, a read) is an error, and
-/// [`read`] then reads the ordinary way.
-fn read_direct(path: &Path, buffer: &mut Vec<u8>) -> io::Result<Range<usize>> {
+/// Reads the file with direct I/O into `buffer`; where its bytes are in `buffer`.
+/// Any refusal on the way (opening, a read) is an error, and [`read`] then reads
+/// the ordinary way.
+fn read_direct(path: &Path, buffer: &mut FileBuffer) -> io::Result<Range<usize>> {
     let mut file = open_direct(path)?;
-    let len = usize::try_from(file.metadata()?.len()).map_err(|_| io::ErrorKind::FileTooLarge)?;
+    let len = file_len(&file)?;
+    // Direct reads fill whole blocks: room for the last one.
     let aligned_len = len.next_multiple_of(ALIGN);
-    if buffer.len() < aligned_len + ALIGN {
-        buffer.resize(aligned_len + ALIGN, 0);
-    }
-    let start = buffer.as_ptr().align_offset(ALIGN);
-    let target = &mut buffer[start..start + aligned_len];
-    // Every read but the last fills whole blocks, so the next starts aligned; a
-    // file that grows meanwhile is read as long as it was when opened.
+    let start = buffer.make_room(aligned_len);
+    let filled = fill(&mut file, &mut buffer.bytes_mut()[start..start + aligned_len])?;
+    Ok(start..start + filled.min(len))
+}
+
+/// The file's length when opened: a file that grows meanwhile is read as long as
+/// it was then.
+fn file_len(file: &File) -> io::Result<usize> {
+    usize::try_from(file.metadata()?.len()).map_err(|_| io::ErrorKind::FileTooLarge.into())
+}
+
+/// Reads from `file` into `target` until it is full or the file ends; how many
+/// bytes were read. (With direct I/O every read but the last fills whole blocks,
+/// so the next starts aligned.)
+fn fill(file: &mut File, target: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
-    while filled < len {
+    while filled < target.len() {
         match file.read(&mut target[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
@@ -52,7 +149,7 @@ fn read_direct(path: &Path, buffer: &mut Vec<u8>) -> io::Result<Range<usize>> {
             Err(e) => return Err(e),
         }
     }
-    Ok(start..start + filled.min(len))
+    Ok(filled)
 }
 
 #[cfg(target_os = "linux")]
@@ -72,26 +169,31 @@ fn open_direct(_: &Path) -> io::Result<File> {
 mod tests {
     use super::*;
 
+    /// One way of reading a file into a buffer.
+    type ReadWay = fn(&Path, &mut FileBuffer) -> io::Result<Range<usize>>;
+
     fn content(n: usize, seed: usize) -> Vec<u8> {
         (0..n).map(|i| (i * 31 + seed) as u8).collect()
     }
 
     /// Reads a file of `len` bytes (after one of `previous` bytes, through the same
-    /// buffer) from `dir` each way and checks every byte: through [`read`], the
-    /// ordinary read alone, and the direct read alone where the file system takes
-    /// it (so that neither path can hide behind the other).
+    /// buffer) from `dir` each way and checks every byte and where they start:
+    /// through [`read`], the ordinary read alone, and the direct read alone where
+    /// the file system takes it (so that neither path can hide behind the other).
     fn check(dir: &Path, previous: usize, len: usize) {
-        let mut buffer = Vec::new();
+        let mut buffer = FileBuffer::default();
+        let ways: [(&str, ReadWay); 3] =
+            [("read", read), ("ordinary", read_ordinary), ("direct", read_direct)];
         for (name, n, seed) in [("previous", previous, 7), ("file", len, 3)] {
             let path = dir.join(name);
             std::fs::write(&path, content(n, seed)).unwrap();
-            let range = read(&path, &mut buffer).unwrap();
-            assert_eq!(buffer[range], content(n, seed), "{n} bytes in {}", dir.display());
-            let range = read_ordinary(&path, &mut buffer).unwrap();
-            assert_eq!(buffer[range], content(n, seed), "{n} bytes, ordinary");
-            if open_direct(&path).is_ok() {
-                let range = read_direct(&path, &mut buffer).unwrap();
-                assert_eq!(buffer[range], content(n, seed), "{n} bytes, direct");
+            for (way, read) in ways {
+                if way == "direct" && open_direct(&path).is_err() {
+                    continue;
+                }
+                let range = read(&path, &mut buffer).unwrap();
+                assert_eq!(buffer[range.clone()], content(n, seed), "{n} bytes, {way}, in {}", dir.display());
+                assert_eq!(buffer[range].as_ptr().align_offset(HUGE_PAGE), 0, "{n} bytes, {way}: start");
             }
         }
     }
@@ -106,9 +208,24 @@ mod tests {
     }
 
     #[test]
+    fn a_buffer_grows_only_when_a_file_needs_more_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let (big, small) = (dir.path().join("big"), dir.path().join("small"));
+        std::fs::write(&big, content(3 << 20, 1)).unwrap();
+        std::fs::write(&small, content(5000, 2)).unwrap();
+        let mut buffer = FileBuffer::default();
+        assert!(!buffer.is_allocated());
+        read(&big, &mut buffer).unwrap();
+        let memory = buffer.as_ptr();
+        let range = read(&small, &mut buffer).unwrap();
+        assert_eq!(buffer.as_ptr(), memory, "the small file reuses the big one's memory");
+        assert_eq!(buffer[range], content(5000, 2));
+    }
+
+    #[test]
     fn a_missing_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let e = read(&dir.path().join("missing.fits"), &mut Vec::new()).unwrap_err();
+        let e = read(&dir.path().join("missing.fits"), &mut FileBuffer::default()).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
     }
 }

@@ -16,7 +16,7 @@ use rayon::ThreadPool;
 use stx_analysis::{Analysis, Frame, Options, Pixel, StarQuality, Workspace, analyze_in};
 use stx_camera::fits::{self, FitsImage, Pixels};
 
-use super::file_bytes;
+use super::file_bytes::{self, FileBuffer};
 use super::header::FrameInfo;
 
 /// Decoded frames waiting for a measurer: two, so that a slow read (the disk's
@@ -127,7 +127,7 @@ struct Loaded {
 /// A loaded frame's pixels.
 enum LoadedPixels {
     /// 16-bit unsigned data as stored: `bytes[data]`, `width × height` pixels.
-    Stored { bytes: Vec<u8>, data: Range<usize>, width: usize, height: usize },
+    Stored { bytes: FileBuffer, data: Range<usize>, width: usize, height: usize },
     /// Any other layout, decoded.
     Decoded(FitsImage),
 }
@@ -135,7 +135,7 @@ enum LoadedPixels {
 /// A measured frame's buffer, back to the reader for the next files: a fresh
 /// 32 MiB each time would cost as many page faults as reading it.
 enum Spare {
-    Bytes(Vec<u8>),
+    Bytes(FileBuffer),
     Levels(Vec<u16>),
 }
 
@@ -156,7 +156,7 @@ impl LoadedPixels {
 /// decoded into, each taken back from a measured frame (as many as are in flight).
 #[derive(Default)]
 struct Buffers {
-    bytes: Vec<Vec<u8>>,
+    bytes: Vec<FileBuffer>,
     levels: Vec<Vec<u16>>,
 }
 
@@ -245,7 +245,7 @@ fn load(path: &Path, buffers: &mut Buffers) -> Result<Loaded, Skipped> {
     let mut bytes = buffers.bytes.pop().unwrap_or_default();
     let loaded = read_into(path, &mut bytes, &mut buffers.levels);
     // Kept unless the frame took it.
-    if bytes.capacity() > 0 {
+    if bytes.is_allocated() {
         buffers.bytes.push(bytes);
     }
     loaded
@@ -253,7 +253,7 @@ fn load(path: &Path, buffers: &mut Buffers) -> Result<Loaded, Skipped> {
 
 /// [`load`] into `bytes` (taken, for a camera frame), decoding other layouts into
 /// one of `levels`.
-fn read_into(path: &Path, bytes: &mut Vec<u8>, levels: &mut Vec<Vec<u16>>) -> Result<Loaded, Skipped> {
+fn read_into(path: &Path, bytes: &mut FileBuffer, levels: &mut Vec<Vec<u16>>) -> Result<Loaded, Skipped> {
     let skip = |reason: String| Skipped { reason };
     let shown = path.display();
     let unusable = |e: fits::ReadError| skip(format!("{shown} is not a usable FITS image: {e}"));
