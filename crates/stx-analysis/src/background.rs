@@ -84,36 +84,39 @@ impl CellRect {
         (self.y1 - self.y0) * (self.x1 - self.x0)
     }
 
-    /// The first pass's samples: a quarter of the cell, every other column of every
-    /// other row (the columns shifted by one from sampled row to row), plenty for
-    /// detection; the measurement's background is the second pass, on all the sky.
-    /// The bottom half of the pattern mirrors the top half through the cell's
-    /// centre, so the samples' mean position is the centre and a gradient does not
-    /// shift the level. Chunk starts, not `step_by`: a plain strided loop.
-    fn first_pass_samples(&self, binned: &Grid, samples: &mut Vec<f32>) {
+    /// The first pass's samples in row `y` (`row`, the binned row), appended: a
+    /// quarter of the cell, every other column of every other row (the columns
+    /// shifted by one from sampled row to row), plenty for detection; the
+    /// measurement's background is the second pass, on all the sky. The bottom half
+    /// of the pattern mirrors the top half through the cell's centre, so the
+    /// samples' mean position is the centre and a gradient does not shift the
+    /// level. Chunk starts, not `step_by`: a plain strided loop.
+    fn first_pass_row(&self, y: usize, row: &[f32], samples: &mut Vec<f32>) {
         let (w, h) = (self.x1 - self.x0, self.y1 - self.y0);
-        for (k, dy) in (0..h / 2).step_by(FIRST_PASS_STRIDE).enumerate() {
-            let shift = k % FIRST_PASS_STRIDE;
-            let top = &binned.row(self.y0 + dy)[self.x0 + shift..self.x1];
-            samples.extend(top.chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
-            // Column w − 1 − x for each x above: the same parity as w − 1 − shift.
-            let mirrored = (w - 1 - shift) % FIRST_PASS_STRIDE;
-            let bottom = &binned.row(self.y1 - 1 - dy)[self.x0 + mirrored..self.x1];
-            samples.extend(bottom.chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
-        }
+        // Row k of the top half's pattern is dy = k·STRIDE from the top; the bottom
+        // half's row k as far from the bottom (never the same row).
+        let (from_top, from_bottom) = (y - self.y0, self.y1 - 1 - y);
+        let first = if from_top < h / 2 && from_top % FIRST_PASS_STRIDE == 0 {
+            (from_top / FIRST_PASS_STRIDE) % FIRST_PASS_STRIDE
+        } else if from_bottom < h / 2 && from_bottom % FIRST_PASS_STRIDE == 0 {
+            // Column w − 1 − x for each x of the top row: the parity of w − 1 − shift.
+            let shift = (from_bottom / FIRST_PASS_STRIDE) % FIRST_PASS_STRIDE;
+            (w - 1 - shift) % FIRST_PASS_STRIDE
+        } else {
+            return;
+        };
+        samples.extend(row[self.x0 + first..self.x1].chunks(FIRST_PASS_STRIDE).map(|c| c[0]));
     }
 
-    /// Every pixel the `mask` leaves as sky.
-    fn sky_samples(&self, binned: &Grid, mask: &[bool], samples: &mut Vec<f32>) {
-        for y in self.y0..self.y1 {
-            let m = &mask[y * binned.width + self.x0..y * binned.width + self.x1];
-            let row = &binned.row(y)[self.x0..self.x1];
-            // Most rows of a cell are all sky: copied whole.
-            if m.iter().fold(false, |any, &masked| any | masked) {
-                samples.extend(row.iter().zip(m).filter(|p| !*p.1).map(|p| *p.0));
-            } else {
-                samples.extend(row.iter().copied());
-            }
+    /// The pixels of row `y` (`row`, the binned row) that `mask_row` leaves as sky,
+    /// appended.
+    fn sky_row(&self, row: &[f32], mask_row: &[bool], samples: &mut Vec<f32>) {
+        let (row, m) = (&row[self.x0..self.x1], &mask_row[self.x0..self.x1]);
+        // Most rows of a cell are all sky: copied whole.
+        if m.iter().fold(false, |any, &masked| any | masked) {
+            samples.extend(row.iter().zip(m).filter(|p| !*p.1).map(|p| *p.0));
+        } else {
+            samples.extend_from_slice(row);
         }
     }
 }
@@ -171,27 +174,45 @@ impl Background {
     fn estimate_with(binned: &Grid, refine: Option<(&[bool], &Background)>) -> Self {
         let nx = (binned.width as f32 / CELL_BINNED as f32).round().max(1.0) as usize;
         let ny = (binned.height as f32 / CELL_BINNED as f32).round().max(1.0) as usize;
-        let cells: Vec<(f32, f32)> = (0..nx * ny)
-            .into_par_iter()
-            .map_init(Vec::new, |samples, c| {
-                let cell = CellRect::of(binned, nx, ny, c);
-                samples.clear();
-                match refine {
-                    None => {
-                        cell.first_pass_samples(binned, samples);
-                        cell_estimate(samples)
-                    }
-                    Some((mask, first)) => {
-                        cell.sky_samples(binned, mask, samples);
-                        if (samples.len() as f32) < MIN_SKY_FRACTION * cell.area() as f32 {
-                            (f32::NAN, f32::NAN)
-                        } else {
-                            clipped_mean(samples, first.raw_level[c], first.raw_noise[c])
+        // A row of cells at a time, its rows read whole and in order, each cell's
+        // part appended to the cell's samples: cell by cell, every row of a cell
+        // was a cache miss (rows lie a binned row apart), which the prefetcher
+        // cannot foresee.
+        let mut cells = vec![(0.0, 0.0); nx * ny];
+        cells.par_chunks_mut(nx).enumerate().for_each_init(
+            Vec::new,
+            |per_cell: &mut Vec<Vec<f32>>, (cy, out)| {
+                let rects: Vec<CellRect> =
+                    (0..nx).map(|cx| CellRect::of(binned, nx, ny, cy * nx + cx)).collect();
+                per_cell.resize_with(nx, Vec::new);
+                per_cell.iter_mut().for_each(Vec::clear);
+                for y in rects[0].y0..rects[0].y1 {
+                    let row = binned.row(y);
+                    for (cell, samples) in rects.iter().zip(per_cell.iter_mut()) {
+                        match refine {
+                            None => cell.first_pass_row(y, row, samples),
+                            Some((mask, _)) => {
+                                cell.sky_row(row, &mask[y * binned.width..(y + 1) * binned.width], samples)
+                            }
                         }
                     }
                 }
-            })
-            .collect();
+                for (cx, ((cell, samples), out)) in rects.iter().zip(per_cell.iter_mut()).zip(out).enumerate()
+                {
+                    *out = match refine {
+                        None => cell_estimate(samples),
+                        Some(_) if (samples.len() as f32) < MIN_SKY_FRACTION * cell.area() as f32 => {
+                            (f32::NAN, f32::NAN)
+                        }
+                        Some((_, first)) => clipped_mean(
+                            samples,
+                            first.raw_level[cy * nx + cx],
+                            first.raw_noise[cy * nx + cx],
+                        ),
+                    };
+                }
+            },
+        );
         let raw_level: Vec<f32> = cells.iter().map(|c| c.0).collect();
         let raw_noise: Vec<f32> = cells.iter().map(|c| c.1).collect();
         let filtered = refine.is_none();
@@ -519,8 +540,11 @@ mod tests {
             for (value, centre) in axes.iter().zip(centre) {
                 let (width, height) = (w + 6, h + 10);
                 let data = (0..width * height).map(|i| value(i % width, i / width)).collect();
+                let grid = Grid { data, width, height };
                 let mut samples = Vec::new();
-                cell.first_pass_samples(&Grid { data, width, height }, &mut samples);
+                for y in cell.y0..cell.y1 {
+                    cell.first_pass_row(y, grid.row(y), &mut samples);
+                }
                 let mean = samples.iter().sum::<f32>() / samples.len() as f32;
                 assert!((mean - centre).abs() < 1e-4, "{w}×{h}: mean {mean}, centre {centre}");
                 assert!(samples.len() >= w * h / 5, "{w}×{h}: {} samples", samples.len());
