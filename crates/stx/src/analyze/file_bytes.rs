@@ -14,12 +14,12 @@
 //! nearly every row of every cutout missed the TLB (on a virtual machine, a walk
 //! of two page tables). A [`FileBuffer`] asks for transparent huge pages (2 MiB,
 //! `MADV_HUGEPAGE`) and starts the file's bytes on one: a cutout then lies on one
-//! or two pages (`batch_bench.py`: `stx analyze` 11 % faster, half the time stolen
-//! by the hypervisor; docs/analysis.md).
+//! or two pages (`scripts/analysis/ab_analyze.py`: `stx analyze` 11 % faster, half
+//! the time stolen by the hypervisor; docs/analysis.md).
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::ops::{Deref, Range};
+use std::ops::{Deref, DerefMut, Range};
 use std::path::Path;
 
 use memmap2::MmapMut;
@@ -32,52 +32,29 @@ const ALIGN: usize = 4096;
 const HUGE_PAGE: usize = 2 << 20;
 
 /// Memory for one file at a time, grown as needed and never shrunk, so that
-/// reading many files in turn allocates once. Derefs to all its bytes; [`read`]
-/// says where a file's are.
+/// reading many files in turn allocates once: an anonymous mapping (none until
+/// the first file). Derefs to all its bytes; [`read`] says where a file's are.
 #[derive(Debug, Default)]
 pub(crate) struct FileBuffer {
-    memory: Memory,
-}
-
-/// A [`FileBuffer`]'s bytes: an anonymous mapping, or (where the system cannot
-/// map one) the heap.
-#[derive(Debug, Default)]
-enum Memory {
-    #[default]
-    None,
-    Mapped(MmapMut),
-    Heap(Vec<u8>),
+    map: Option<MmapMut>,
 }
 
 impl FileBuffer {
     /// Whether memory has been allocated (a buffer not yet used has none).
     pub(crate) fn is_allocated(&self) -> bool {
-        !matches!(self.memory, Memory::None)
+        self.map.is_some()
     }
 
-    /// Room for `len` bytes from a huge page's boundary: where it starts.
-    fn make_room(&mut self, len: usize) -> usize {
+    /// Room for `len` bytes from a huge page's boundary: where it starts. A
+    /// mapping starts on a page, so the boundary lies within the slack.
+    fn make_room(&mut self, len: usize) -> io::Result<usize> {
         let needed = len + HUGE_PAGE;
         if self.len() < needed {
-            self.memory = match MmapMut::map_anon(needed) {
-                Ok(map) => {
-                    advise_huge_pages(&map);
-                    Memory::Mapped(map)
-                }
-                Err(_) => Memory::Heap(vec![0; needed]),
-            };
+            let map = MmapMut::map_anon(needed)?;
+            advise_huge_pages(&map);
+            self.map = Some(map);
         }
-        // A mapping starts on a page; the heap at least on a byte. Either way the
-        // boundary is within the HUGE_PAGE bytes of slack.
-        self.as_ptr().align_offset(HUGE_PAGE)
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        match &mut self.memory {
-            Memory::None => &mut [],
-            Memory::Mapped(map) => map,
-            Memory::Heap(heap) => heap,
-        }
+        Ok(self.as_ptr().align_offset(HUGE_PAGE))
     }
 }
 
@@ -85,11 +62,13 @@ impl Deref for FileBuffer {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        match &self.memory {
-            Memory::None => &[],
-            Memory::Mapped(map) => map,
-            Memory::Heap(heap) => heap,
-        }
+        self.map.as_deref().unwrap_or_default()
+    }
+}
+
+impl DerefMut for FileBuffer {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.map.as_deref_mut().unwrap_or_default()
     }
 }
 
@@ -112,8 +91,8 @@ pub(crate) fn read(path: &Path, buffer: &mut FileBuffer) -> io::Result<Range<usi
 fn read_ordinary(path: &Path, buffer: &mut FileBuffer) -> io::Result<Range<usize>> {
     let mut file = File::open(path)?;
     let len = file_len(&file)?;
-    let start = buffer.make_room(len);
-    let filled = fill(&mut file, &mut buffer.bytes_mut()[start..start + len])?;
+    let start = buffer.make_room(len)?;
+    let filled = fill(&mut file, &mut buffer[start..start + len])?;
     Ok(start..start + filled)
 }
 
@@ -125,8 +104,8 @@ fn read_direct(path: &Path, buffer: &mut FileBuffer) -> io::Result<Range<usize>>
     let len = file_len(&file)?;
     // Direct reads fill whole blocks: room for the last one.
     let aligned_len = len.next_multiple_of(ALIGN);
-    let start = buffer.make_room(aligned_len);
-    let filled = fill(&mut file, &mut buffer.bytes_mut()[start..start + aligned_len])?;
+    let start = buffer.make_room(aligned_len)?;
+    let filled = fill(&mut file, &mut buffer[start..start + aligned_len])?;
     Ok(start..start + filled.min(len))
 }
 
